@@ -1,0 +1,1 @@
+//! subexec-allocator (work in progress).

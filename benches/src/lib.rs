@@ -1,0 +1,1 @@
+//! Criterion benchmarks for subexec; see `benches/` and `docs/PERFORMANCE.md`.

@@ -1,0 +1,1 @@
+//! subexec-executor (work in progress).

@@ -1,0 +1,1 @@
+//! subexec-host-functions (work in progress).

@@ -1,0 +1,1 @@
+//! subexec-runtime-blobs (work in progress).
