@@ -223,3 +223,6 @@ impl Heap {
         Ok(header_ptr)
     }
 }
+
+#[cfg(test)]
+mod tests;
