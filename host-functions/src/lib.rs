@@ -1,1 +1,45 @@
-//! subexec-host-functions (work in progress).
+//! The Substrate host API (`env.ext_*`, classic ABI) for subexec, independent of any wasm
+//! engine.
+//!
+//! # Design
+//! - **Resolution once, dispatch on an enum.** The executor maps each import name to a
+//!   [`HostFunction`] when it loads a module ([`HostFunction::from_name`]), checks its
+//!   [`HostFunction::signature`], and on every call hands the variant, the raw [`Value`]
+//!   arguments and the guest memory to [`invoke`].
+//! - **Engine-agnostic memory.** Guest memory is anything implementing
+//!   [`subexec_allocator::Memory`]; every access is range-checked in `u64` before a host buffer
+//!   is sized from guest input ([`memory_access`]).
+//! - **Wire encodings as in `sp-io` 49 / `sp-runtime-interface` 37.** Fat pointers pack the
+//!   pointer in the low and the length in the high 32 bits; results of unknown size are
+//!   allocated through the call's allocator after the function ran, in Substrate's order.
+//! - **Storage as in `sp-state-machine` 0.54.** [`storage::StorageState`] is a node-provided
+//!   [`storage::Backend`] under an [`storage::Overlay`] with nested client/runtime
+//!   transactions; roots are Substrate's Blake2-256 trie roots, layouts V0 and V1.
+//! - **Hostile input is an error, never a panic.** Every failure is a [`HostError`]
+//!   `"<function>: <cause>"`, and a failed host call leaves storage as it was.
+//!
+//! Where `../shared/spec/abi.md` and the Substrate crates differ, the crates win:
+//! `misc_print_utf8` and the message of `logging_log` ignore invalid UTF-8 instead of
+//! trapping; `storage_set`/`storage_clear` silently ignore keys starting with
+//! `:child_storage:` and `storage_clear_prefix` ignores prefixes colliding with it.
+
+#![deny(missing_docs)]
+
+mod dispatch;
+mod error;
+mod functions;
+mod host_state;
+pub mod memory_access;
+mod registry;
+mod runtime_version;
+pub mod storage;
+
+pub use dispatch::invoke;
+pub use error::{HostError, HostErrorCause};
+pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
+pub use host_state::HostState;
+pub use registry::HostFunction;
+pub use runtime_version::ReadRuntimeVersion;
+pub use sp_wasm_interface::{Signature, Value, ValueType};
+pub use storage::{StateVersion, StorageState};
+pub use subexec_allocator::{AllocationStats, Memory};

@@ -1,0 +1,104 @@
+//! Typed errors of a host call.
+//!
+//! A host function that fails makes the whole runtime call trap. The error carries the name of
+//! the import that failed ([`HostError::function`]) and a closed set of causes
+//! ([`HostErrorCause`]), so `Display` reads `<function name>: <cause>`, e.g.
+//! `ext_allocator_malloc_version_1: Failed to allocate memory: "Allocator ran out of space"`.
+
+use sp_wasm_interface::ValueType;
+
+use crate::storage::BackendError;
+
+/// A failed host call: which import failed and why.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+#[error("{function}: {cause}")]
+pub struct HostError {
+    /// The import name, e.g. `ext_storage_get_version_1`.
+    pub function: &'static str,
+    /// What went wrong.
+    pub cause: HostErrorCause,
+}
+
+/// Why a host call failed.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum HostErrorCause {
+    /// The engine passed a different number of arguments than the signature has.
+    #[error("expected {expected} arguments, got {got}")]
+    ArgumentCount {
+        /// Arguments in the signature.
+        expected: usize,
+        /// Arguments passed.
+        got: usize,
+    },
+    /// The engine passed an argument of the wrong type.
+    #[error("argument {index} should be {expected:?}, got {got:?}")]
+    ArgumentType {
+        /// Zero-based argument index.
+        index: usize,
+        /// Type in the signature.
+        expected: ValueType,
+        /// Type passed.
+        got: ValueType,
+    },
+    /// A pointer/length pair does not lie inside linear memory (or overflows).
+    #[error("memory access out of bounds: {len} bytes at {ptr:#x} (memory is {memory_len} bytes)")]
+    OutOfBounds {
+        /// Start of the access.
+        ptr: u32,
+        /// Length of the access.
+        len: u32,
+        /// Size of linear memory at the time.
+        memory_len: usize,
+    },
+    /// A SCALE-encoded argument could not be decoded.
+    #[error("could not SCALE-decode {what}: {error}")]
+    Decode {
+        /// The Rust type that was expected.
+        what: &'static str,
+        /// The decoder's message.
+        error: String,
+    },
+    /// A string argument is not valid UTF-8.
+    #[error("{what} is not valid UTF-8")]
+    InvalidUtf8 {
+        /// Which argument.
+        what: &'static str,
+    },
+    /// A state version argument other than 0, 1 or 2 (after truncation to `u8`).
+    #[error("invalid state version {0}")]
+    InvalidStateVersion(u8),
+    /// A log level argument other than 0..=4 (after truncation to `u8`).
+    #[error("invalid log level {0}")]
+    InvalidLogLevel(u8),
+    /// `ext_storage_commit_transaction` without an open runtime transaction.
+    #[error("No open transaction that can be committed.")]
+    NoTransactionToCommit,
+    /// `ext_storage_rollback_transaction` without an open runtime transaction.
+    #[error("No open transaction that can be rolled back.")]
+    NoTransactionToRollback,
+    /// The allocator failed to allocate.
+    #[error("Failed to allocate memory: \"{0}\"")]
+    Allocation(subexec_allocator::Error),
+    /// The allocator failed to free.
+    #[error("Failed to deallocate memory: \"{0}\"")]
+    Deallocation(subexec_allocator::Error),
+    /// The runtime called `ext_panic_handler_abort_on_panic_version_1`.
+    #[error("runtime panicked: {0}")]
+    Panicked(String),
+    /// `ext_misc_runtime_version_version_1` without a [`crate::ReadRuntimeVersion`].
+    #[error("no runtime version reader is registered for this call")]
+    NoRuntimeVersionReader,
+    /// The node's storage backend failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl HostErrorCause {
+    /// Attaches the name of the failing import.
+    pub fn at(self, function: &'static str) -> HostError {
+        HostError {
+            function,
+            cause: self,
+        }
+    }
+}

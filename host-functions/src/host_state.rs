@@ -1,0 +1,86 @@
+//! [`HostState`]: everything one call's host functions mutate.
+//!
+//! The executor builds one per call, moves it into the engine's store for the duration of
+//! the call, and takes it back with [`HostState::finish`]. It owns the call's allocator (a
+//! fresh `FreeingBumpHeapAllocator` at `__heap_base`), the storage, and what the runtime
+//! reported (a panic message).
+
+use std::sync::Arc;
+
+use subexec_allocator::{AllocationStats, FreeingBumpHeapAllocator, Memory};
+
+use crate::error::{HostError, HostErrorCause};
+use crate::runtime_version::ReadRuntimeVersion;
+use crate::storage::StorageState;
+
+/// Everything a call's host functions mutate. Owned and `Send + 'static`.
+pub struct HostState {
+    pub(crate) allocator: FreeingBumpHeapAllocator,
+    pub(crate) storage: StorageState,
+    pub(crate) panic_message: Option<String>,
+    pub(crate) runtime_version_reader: Option<Arc<dyn ReadRuntimeVersion>>,
+}
+
+impl std::fmt::Debug for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostState")
+            .field("allocator", &self.allocator.stats())
+            .field("storage", &self.storage)
+            .field("panic_message", &self.panic_message)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostState {
+    /// Classic mode: a fresh allocator at `heap_base` (rounded up to 8 by the allocator).
+    ///
+    /// Enters the runtime on `storage`: transactions open now belong to the client and the
+    /// runtime cannot close them.
+    pub fn new(heap_base: u32, mut storage: StorageState) -> Self {
+        if storage.enter_runtime().is_err() {
+            log::warn!(target: "state", "storage was already inside a runtime call");
+        }
+        HostState {
+            allocator: FreeingBumpHeapAllocator::new(heap_base),
+            storage,
+            panic_message: None,
+            runtime_version_reader: None,
+        }
+    }
+
+    /// Registers the engine-backed reader used by `ext_misc_runtime_version_version_1`.
+    pub fn with_runtime_version_reader(mut self, reader: Arc<dyn ReadRuntimeVersion>) -> Self {
+        self.runtime_version_reader = Some(reader);
+        self
+    }
+
+    /// The allocator's statistics so far.
+    pub fn allocator_stats(&self) -> AllocationStats {
+        self.allocator.stats()
+    }
+
+    /// Allocates through the call's allocator (used by the executor for the input buffer).
+    pub fn allocate(&mut self, memory: &mut impl Memory, size: u32) -> Result<u32, HostError> {
+        self.allocator
+            .allocate(memory, size)
+            .map_err(|e| HostErrorCause::Allocation(e).at("allocate call input"))
+    }
+
+    /// The message recorded by `ext_panic_handler_abort_on_panic_version_1`, if any.
+    pub fn panic_message(&self) -> Option<&str> {
+        self.panic_message.as_deref()
+    }
+
+    /// The storage as the call sees it so far.
+    pub fn storage(&self) -> &StorageState {
+        &self.storage
+    }
+
+    /// Ends the call: rolls back runtime transactions left open, returns the storage.
+    pub fn finish(mut self) -> StorageState {
+        if self.storage.exit_runtime().is_err() {
+            log::warn!(target: "state", "storage was not inside a runtime call");
+        }
+        self.storage
+    }
+}

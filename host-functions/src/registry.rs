@@ -1,0 +1,196 @@
+//! The table of host functions: import name ↔ [`HostFunction`] ↔ static [`Signature`].
+//!
+//! Imports are resolved once, when a module is loaded ([`HostFunction::from_name`]); from then
+//! on a call dispatches on the enum, never on a string. Every variant has exactly one wasm
+//! signature, written next to its name in the table below, and the table is the only place
+//! that lists them.
+
+use sp_wasm_interface::{Signature, ValueType};
+
+macro_rules! host_functions {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal ( $($arg:ident),* ) $(-> $ret:ident)? ;
+    )*) => {
+        /// One variant per supported `env.ext_*` import (classic ABI).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum HostFunction {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl HostFunction {
+            /// Every supported host function, in table order.
+            pub const ALL: &'static [HostFunction] = &[ $( HostFunction::$variant, )* ];
+
+            /// Resolves an import name, e.g. `"ext_storage_get_version_1"`.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $( $name => Some(HostFunction::$variant), )*
+                    _ => None,
+                }
+            }
+
+            /// The import name, e.g. `"ext_storage_get_version_1"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( HostFunction::$variant => $name, )*
+                }
+            }
+
+            /// The wasm parameter types, in order.
+            pub fn params(self) -> &'static [ValueType] {
+                match self {
+                    $( HostFunction::$variant => &[ $( ValueType::$arg ),* ], )*
+                }
+            }
+
+            /// The wasm result type, if any.
+            pub fn result(self) -> Option<ValueType> {
+                match self {
+                    $( HostFunction::$variant => host_functions!(@ret $($ret)?), )*
+                }
+            }
+
+            /// The wasm signature of the import.
+            pub fn signature(self) -> Signature {
+                Signature::new(self.params(), self.result())
+            }
+        }
+    };
+    (@ret) => { None };
+    (@ret $ret:ident) => { Some(ValueType::$ret) };
+}
+
+host_functions! {
+    /// `get(key) -> Option<Vec<u8>>`, allocated even for `None`.
+    StorageGetV1 = "ext_storage_get_version_1" (I64) -> I64;
+    /// `read(key, value_out, offset) -> Option<u32>`.
+    StorageReadV1 = "ext_storage_read_version_1" (I64, I64, I32) -> I64;
+    /// `set(key, value)`.
+    StorageSetV1 = "ext_storage_set_version_1" (I64, I64);
+    /// `clear(key)`.
+    StorageClearV1 = "ext_storage_clear_version_1" (I64);
+    /// `exists(key) -> bool`.
+    StorageExistsV1 = "ext_storage_exists_version_1" (I64) -> I32;
+    /// `clear_prefix(prefix)`.
+    StorageClearPrefixV1 = "ext_storage_clear_prefix_version_1" (I64);
+    /// `clear_prefix(prefix, limit: Option<u32>) -> KillStorageResult`.
+    StorageClearPrefixV2 = "ext_storage_clear_prefix_version_2" (I64, I64) -> I64;
+    /// `append(key, encoded_item)`.
+    StorageAppendV1 = "ext_storage_append_version_1" (I64, I64);
+    /// `root() -> [u8; 32]` (state version V0), as a fat pointer.
+    StorageRootV1 = "ext_storage_root_version_1" () -> I64;
+    /// `root(version) -> [u8; 32]`, as a fat pointer.
+    StorageRootV2 = "ext_storage_root_version_2" (I32) -> I64;
+    /// `changes_root(parent_hash) -> Option<Vec<u8>>`: always `None` (changes tries are gone).
+    StorageChangesRootV1 = "ext_storage_changes_root_version_1" (I64) -> I64;
+    /// `next_key(key) -> Option<Vec<u8>>`.
+    StorageNextKeyV1 = "ext_storage_next_key_version_1" (I64) -> I64;
+    /// `start_transaction()`.
+    StorageStartTransactionV1 = "ext_storage_start_transaction_version_1" ();
+    /// `rollback_transaction()`.
+    StorageRollbackTransactionV1 = "ext_storage_rollback_transaction_version_1" ();
+    /// `commit_transaction()`.
+    StorageCommitTransactionV1 = "ext_storage_commit_transaction_version_1" ();
+
+    /// `get(storage_key, key) -> Option<Vec<u8>>`.
+    DefaultChildStorageGetV1 = "ext_default_child_storage_get_version_1" (I64, I64) -> I64;
+    /// `read(storage_key, key, value_out, offset) -> Option<u32>`.
+    DefaultChildStorageReadV1 = "ext_default_child_storage_read_version_1" (I64, I64, I64, I32) -> I64;
+    /// `set(storage_key, key, value)`.
+    DefaultChildStorageSetV1 = "ext_default_child_storage_set_version_1" (I64, I64, I64);
+    /// `clear(storage_key, key)`.
+    DefaultChildStorageClearV1 = "ext_default_child_storage_clear_version_1" (I64, I64);
+    /// `exists(storage_key, key) -> bool`.
+    DefaultChildStorageExistsV1 = "ext_default_child_storage_exists_version_1" (I64, I64) -> I32;
+    /// `clear_prefix(storage_key, prefix)`.
+    DefaultChildStorageClearPrefixV1 = "ext_default_child_storage_clear_prefix_version_1" (I64, I64);
+    /// `clear_prefix(storage_key, prefix, limit) -> KillStorageResult`.
+    DefaultChildStorageClearPrefixV2 = "ext_default_child_storage_clear_prefix_version_2" (I64, I64, I64) -> I64;
+    /// `storage_kill(storage_key)`.
+    DefaultChildStorageStorageKillV1 = "ext_default_child_storage_storage_kill_version_1" (I64);
+    /// `storage_kill(storage_key, limit) -> bool` (true = all removed).
+    DefaultChildStorageStorageKillV2 = "ext_default_child_storage_storage_kill_version_2" (I64, I64) -> I32;
+    /// `storage_kill(storage_key, limit) -> KillStorageResult`.
+    DefaultChildStorageStorageKillV3 = "ext_default_child_storage_storage_kill_version_3" (I64, I64) -> I64;
+    /// `root(storage_key) -> [u8; 32]` (V0), as a fat pointer.
+    DefaultChildStorageRootV1 = "ext_default_child_storage_root_version_1" (I64) -> I64;
+    /// `root(storage_key, version) -> [u8; 32]`, as a fat pointer.
+    DefaultChildStorageRootV2 = "ext_default_child_storage_root_version_2" (I64, I32) -> I64;
+    /// `next_key(storage_key, key) -> Option<Vec<u8>>`.
+    DefaultChildStorageNextKeyV1 = "ext_default_child_storage_next_key_version_1" (I64, I64) -> I64;
+
+    /// `malloc(size) -> pointer`.
+    AllocatorMallocV1 = "ext_allocator_malloc_version_1" (I32) -> I32;
+    /// `free(pointer)`.
+    AllocatorFreeV1 = "ext_allocator_free_version_1" (I32);
+
+    /// Keccak-256 → pointer to 32 bytes.
+    HashingKeccak256V1 = "ext_hashing_keccak_256_version_1" (I64) -> I32;
+    /// SHA2-256 → pointer to 32 bytes.
+    HashingSha2256V1 = "ext_hashing_sha2_256_version_1" (I64) -> I32;
+    /// Blake2b-128 → pointer to 16 bytes.
+    HashingBlake2128V1 = "ext_hashing_blake2_128_version_1" (I64) -> I32;
+    /// Blake2b-256 → pointer to 32 bytes.
+    HashingBlake2256V1 = "ext_hashing_blake2_256_version_1" (I64) -> I32;
+    /// XxHash64 seed 0 → pointer to 8 bytes.
+    HashingTwox64V1 = "ext_hashing_twox_64_version_1" (I64) -> I32;
+    /// XxHash64 seeds 0, 1 → pointer to 16 bytes.
+    HashingTwox128V1 = "ext_hashing_twox_128_version_1" (I64) -> I32;
+    /// XxHash64 seeds 0..=3 → pointer to 32 bytes.
+    HashingTwox256V1 = "ext_hashing_twox_256_version_1" (I64) -> I32;
+
+    /// Trie root (V0) of SCALE `Vec<(Vec<u8>, Vec<u8>)>` → pointer to 32 bytes.
+    TrieBlake2256RootV1 = "ext_trie_blake2_256_root_version_1" (I64) -> I32;
+    /// Trie root of SCALE `Vec<(Vec<u8>, Vec<u8>)>` with a state version.
+    TrieBlake2256RootV2 = "ext_trie_blake2_256_root_version_2" (I64, I32) -> I32;
+    /// Ordered trie root (V0) of SCALE `Vec<Vec<u8>>`.
+    TrieBlake2256OrderedRootV1 = "ext_trie_blake2_256_ordered_root_version_1" (I64) -> I32;
+    /// Ordered trie root of SCALE `Vec<Vec<u8>>` with a state version.
+    TrieBlake2256OrderedRootV2 = "ext_trie_blake2_256_ordered_root_version_2" (I64, I32) -> I32;
+
+    /// `log(level, target, message)`.
+    LoggingLogV1 = "ext_logging_log_version_1" (I32, I64, I64);
+    /// `max_level() -> LevelFilter` (0 Off ..= 5 Trace).
+    LoggingMaxLevelV1 = "ext_logging_max_level_version_1" () -> I32;
+
+    /// `print_num(u64)`.
+    MiscPrintNumV1 = "ext_misc_print_num_version_1" (I64);
+    /// `print_utf8(bytes)`.
+    MiscPrintUtf8V1 = "ext_misc_print_utf8_version_1" (I64);
+    /// `print_hex(bytes)`.
+    MiscPrintHexV1 = "ext_misc_print_hex_version_1" (I64);
+    /// `runtime_version(wasm) -> Option<Vec<u8>>`.
+    MiscRuntimeVersionV1 = "ext_misc_runtime_version_version_1" (I64) -> I64;
+
+    /// `abort_on_panic(message)`: records the message and traps.
+    PanicHandlerAbortOnPanicV1 = "ext_panic_handler_abort_on_panic_version_1" (I64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &f in HostFunction::ALL {
+            assert_eq!(HostFunction::from_name(f.name()), Some(f));
+            assert!(seen.insert(f.name()), "duplicate name {}", f.name());
+            assert!(f.name().starts_with("ext_"));
+        }
+        assert_eq!(HostFunction::from_name("ext_storage_get_version_9"), None);
+    }
+
+    #[test]
+    fn signatures_match_the_abi_table() {
+        use ValueType::{I32, I64};
+        let get = HostFunction::StorageGetV1.signature();
+        assert_eq!(&get.args[..], &[I64]);
+        assert_eq!(get.return_value, Some(I64));
+        let read = HostFunction::DefaultChildStorageReadV1.signature();
+        assert_eq!(&read.args[..], &[I64, I64, I64, I32]);
+        assert_eq!(HostFunction::AllocatorFreeV1.result(), None);
+        assert_eq!(HostFunction::StorageRootV1.params(), &[] as &[ValueType]);
+    }
+}

@@ -1,0 +1,46 @@
+//! Storage seen by a call: a read-only [`Backend`] (the node's database) under an [`Overlay`]
+//! of pending writes with nested transactions, and Substrate trie roots over both.
+//!
+//! [`StorageState`] is what the host functions operate on; it reproduces the observable
+//! behaviour of `sp-state-machine` 0.54's `Ext` + `OverlayedChanges` (values, counters, next
+//! keys, roots, the root cache and its quirks), which is consensus.
+
+mod append;
+mod backend;
+pub mod chain_spec;
+mod changes;
+mod overlay;
+mod state;
+mod transactions;
+pub mod trie_root;
+
+pub use append::append_item;
+pub use backend::{
+    Backend, BackendError, InMemoryBackend, StorageMap, TrieId, CHILD_STORAGE_PREFIX,
+    DEFAULT_CHILD_STORAGE_PREFIX,
+};
+pub use changes::{StorageChanges, TrieChanges};
+pub use overlay::{ChangeSet, Overlay};
+pub use state::{RemovalResult, StorageState};
+pub use transactions::TransactionError;
+
+/// The trie layout used to compute a root.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StateVersion {
+    /// Values are always inlined in their node.
+    #[default]
+    V0,
+    /// Values of 33 bytes or more are stored by hash.
+    V1,
+}
+
+impl StateVersion {
+    /// Decodes the `u8` the runtime passes (`sp-storage`): 0 ⇒ V0, 1 or 2 ⇒ V1.
+    pub fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(StateVersion::V0),
+            1 | 2 => Some(StateVersion::V1),
+            _ => None,
+        }
+    }
+}
