@@ -65,6 +65,9 @@ fn value_part(value: &[u8], v1: bool) -> (bool, Vec<u8>) {
     }
 }
 
+/// (nibble path, value) pairs, sorted by path.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 fn node(entries: &[(Vec<u8>, Vec<u8>)], v1: bool) -> Vec<u8> {
     if entries.len() == 1 {
         let (path, value) = &entries[0];
@@ -90,7 +93,7 @@ fn node(entries: &[(Vec<u8>, Vec<u8>)], v1: bool) -> Vec<u8> {
         .iter()
         .find(|(p, _)| p.len() == common)
         .map(|(_, v)| v);
-    let mut groups: BTreeMap<u8, Vec<(Vec<u8>, Vec<u8>)>> = BTreeMap::new();
+    let mut groups: BTreeMap<u8, Entries> = BTreeMap::new();
     for (p, v) in entries.iter().filter(|(p, _)| p.len() > common) {
         groups
             .entry(p[common])
