@@ -396,8 +396,32 @@ pub enum HostCall {
         /// Buffer length.
         len: u32,
     },
-    /// Classic only: `default_child_storage_root_version_1`. → [`HostReturn::Bytes`].
-    ChildRoot(Vec<u8>),
+    /// Classic only: `default_child_storage_root_version_1` when the version is `None`,
+    /// `default_child_storage_root_version_2(version)` otherwise. → [`HostReturn::Bytes`].
+    ChildRoot(Vec<u8>, Option<u32>),
+    /// Classic only: `default_child_storage_clear_prefix_version_2`. → [`HostReturn::Kill`].
+    ChildClearPrefixLimit {
+        /// Child storage key.
+        storage_key: Vec<u8>,
+        /// Prefix.
+        prefix: Vec<u8>,
+        /// Maximum number of backend keys removed.
+        limit: Option<u32>,
+    },
+    /// Classic only: `default_child_storage_storage_kill_version_2` (→ [`HostReturn::Bool`],
+    /// true when everything was removed) when `kill_result` is false, `_version_3`
+    /// (→ [`HostReturn::Kill`]) when it is true.
+    ChildKillLimit {
+        /// Child storage key.
+        storage_key: Vec<u8>,
+        /// Maximum number of backend keys removed.
+        limit: Option<u32>,
+        /// Use version 3 and return the full result.
+        kill_result: bool,
+    },
+    /// Classic only: `storage_changes_root_version_1(parent_hash)` (changes tries are gone, so
+    /// hosts answer `None`). → [`HostReturn::OptionBytes`].
+    StorageChangesRoot(Vec<u8>),
     /// Classic only: `default_child_storage_next_key_version_1`. → [`HostReturn::OptionBytes`].
     ChildNextKey(Vec<u8>, Vec<u8>),
 }

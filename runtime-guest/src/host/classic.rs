@@ -41,6 +41,15 @@ extern "C" {
         offset: u32,
     ) -> u64;
     fn ext_default_child_storage_root_version_1(storage_key: u64) -> u64;
+    fn ext_default_child_storage_root_version_2(storage_key: u64, version: u32) -> u64;
+    fn ext_default_child_storage_clear_prefix_version_2(
+        storage_key: u64,
+        prefix: u64,
+        limit: u64,
+    ) -> u64;
+    fn ext_default_child_storage_storage_kill_version_2(storage_key: u64, limit: u64) -> u32;
+    fn ext_default_child_storage_storage_kill_version_3(storage_key: u64, limit: u64) -> u64;
+    fn ext_storage_changes_root_version_1(parent_hash: u64) -> u64;
     fn ext_default_child_storage_next_key_version_1(storage_key: u64, key: u64) -> u64;
 }
 
@@ -228,10 +237,55 @@ pub fn child_read(storage_key: &[u8], key: &[u8], offset: u32, buf: &mut [u8]) -
     take_decoded(result, "ext_default_child_storage_read_version_1")
 }
 
-/// Root of a child trie (`ext_default_child_storage_root_version_1`).
-pub fn child_root(storage_key: &[u8]) -> Vec<u8> {
-    // SAFETY: the host reads the storage key only.
-    take_bytes(unsafe { ext_default_child_storage_root_version_1(fat(storage_key)) })
+/// Root of a child trie (`ext_default_child_storage_root_version_1` or `_version_2`).
+pub fn child_root(storage_key: &[u8], version: Option<u32>) -> Vec<u8> {
+    // SAFETY: the host reads the storage key only and returns an owned buffer.
+    take_bytes(unsafe {
+        match version {
+            None => ext_default_child_storage_root_version_1(fat(storage_key)),
+            Some(version) => ext_default_child_storage_root_version_2(fat(storage_key), version),
+        }
+    })
+}
+
+/// Removes up to `limit` keys under `prefix` in a child trie
+/// (`ext_default_child_storage_clear_prefix_version_2`).
+pub fn child_clear_prefix_limit(
+    storage_key: &[u8],
+    prefix: &[u8],
+    limit: Option<u32>,
+) -> KillStorageResult {
+    let limit = limit.encode();
+    // SAFETY: the host reads the three slices only.
+    let result = unsafe {
+        ext_default_child_storage_clear_prefix_version_2(fat(storage_key), fat(prefix), fat(&limit))
+    };
+    take_decoded(result, "ext_default_child_storage_clear_prefix_version_2")
+}
+
+/// Removes up to `limit` keys of a child trie; whether all were removed
+/// (`ext_default_child_storage_storage_kill_version_2`).
+pub fn child_kill_limit(storage_key: &[u8], limit: Option<u32>) -> bool {
+    let limit = limit.encode();
+    // SAFETY: the host reads both slices only.
+    unsafe { ext_default_child_storage_storage_kill_version_2(fat(storage_key), fat(&limit)) == 1 }
+}
+
+/// Removes up to `limit` keys of a child trie
+/// (`ext_default_child_storage_storage_kill_version_3`).
+pub fn child_kill_limit_result(storage_key: &[u8], limit: Option<u32>) -> KillStorageResult {
+    let limit = limit.encode();
+    // SAFETY: the host reads both slices only.
+    let result =
+        unsafe { ext_default_child_storage_storage_kill_version_3(fat(storage_key), fat(&limit)) };
+    take_decoded(result, "ext_default_child_storage_storage_kill_version_3")
+}
+
+/// The changes-trie root (`ext_storage_changes_root_version_1`).
+pub fn storage_changes_root(parent_hash: &[u8]) -> Option<Vec<u8>> {
+    // SAFETY: the host reads the slice only.
+    let result = unsafe { ext_storage_changes_root_version_1(fat(parent_hash)) };
+    take_decoded(result, "ext_storage_changes_root_version_1")
 }
 
 /// Next key in a child trie (`ext_default_child_storage_next_key_version_1`).

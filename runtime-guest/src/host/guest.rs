@@ -10,8 +10,9 @@
 //!   little-endian `u32` (backend, unique, loops); the `i32` result is the length of the
 //!   continuation cursor, 0 when everything was removed.
 //! - `ext_storage_root_version_3(out)` takes no state version; the host chooses it.
-//! - abi.md §3 defines no allocation-free child-trie read, root or next-key, so those calls
-//!   panic in this mode (child set/clear/exists/kill are shared and work).
+//! - abi.md §3 defines no allocation-free child-trie read, root, next-key or limited
+//!   removal, nor a changes root, so those calls panic in this mode (child
+//!   set/clear/exists/clear_prefix/kill version 1 are shared and work).
 
 use super::{fat, fat_mut};
 use crate::api::{HashAlgorithm, KillStorageResult};
@@ -228,8 +229,32 @@ pub fn child_read(_storage_key: &[u8], _key: &[u8], _offset: u32, _buf: &mut [u8
 }
 
 /// Not available in this mode (see module docs).
-pub fn child_root(_storage_key: &[u8]) -> Vec<u8> {
+pub fn child_root(_storage_key: &[u8], _version: Option<u32>) -> Vec<u8> {
     unsupported("ChildRoot")
+}
+
+/// Not available in this mode (see module docs).
+pub fn child_clear_prefix_limit(
+    _storage_key: &[u8],
+    _prefix: &[u8],
+    _limit: Option<u32>,
+) -> KillStorageResult {
+    unsupported("ChildClearPrefixLimit")
+}
+
+/// Not available in this mode (see module docs).
+pub fn child_kill_limit(_storage_key: &[u8], _limit: Option<u32>) -> bool {
+    unsupported("ChildKillLimit")
+}
+
+/// Not available in this mode (see module docs).
+pub fn child_kill_limit_result(_storage_key: &[u8], _limit: Option<u32>) -> KillStorageResult {
+    unsupported("ChildKillLimit")
+}
+
+/// Not available in this mode: changes tries are gone and abi.md §3 has no version of it.
+pub fn storage_changes_root(_parent_hash: &[u8]) -> Option<Vec<u8>> {
+    unsupported("StorageChangesRoot")
 }
 
 /// Not available in this mode (see module docs).

@@ -131,7 +131,27 @@ fn call(call: HostCall) -> HostReturn {
         } => read_into(len, |buffer| {
             host::child_read(&storage_key, &key, offset, buffer)
         }),
-        HostCall::ChildRoot(storage_key) => HostReturn::Bytes(host::child_root(&storage_key)),
+        HostCall::ChildRoot(storage_key, version) => {
+            HostReturn::Bytes(host::child_root(&storage_key, version))
+        }
+        HostCall::ChildClearPrefixLimit {
+            storage_key,
+            prefix,
+            limit,
+        } => HostReturn::Kill(host::child_clear_prefix_limit(&storage_key, &prefix, limit)),
+        HostCall::ChildKillLimit {
+            storage_key,
+            limit,
+            kill_result: false,
+        } => HostReturn::Bool(host::child_kill_limit(&storage_key, limit)),
+        HostCall::ChildKillLimit {
+            storage_key,
+            limit,
+            kill_result: true,
+        } => HostReturn::Kill(host::child_kill_limit_result(&storage_key, limit)),
+        HostCall::StorageChangesRoot(parent_hash) => {
+            HostReturn::OptionBytes(host::storage_changes_root(&parent_hash))
+        }
         HostCall::ChildNextKey(storage_key, key) => {
             HostReturn::OptionBytes(host::child_next_key(&storage_key, &key))
         }
