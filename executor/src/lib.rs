@@ -1,1 +1,80 @@
-//! subexec-executor (work in progress).
+//! subexec-executor: the wasmi sandbox that loads Substrate runtimes and calls them.
+//!
+//! # Embedding
+//! ```no_run
+//! use std::sync::Arc;
+//! use subexec_executor::{Executor, storage::{InMemoryBackend, StorageState}};
+//!
+//! let executor = Executor::builder().fuel(Some(1 << 40)).build();
+//! let code = std::fs::read("runtime.compact.compressed.wasm")?;
+//! let runtime = executor.load(&code)?;          // raw or compressed; cached per code hash
+//! println!("{:?}", runtime.version()?);          // custom sections, else Core_version
+//! let mut storage = StorageState::new(Arc::new(InMemoryBackend::default()));
+//! let outcome = runtime.call(&mut storage, "Core_version", &[])?;
+//! println!("{} bytes, fuel {:?}", outcome.output.len(), outcome.fuel_consumed);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Layout
+//! - [`blob`]: raw or zstd-compressed blobs, with the compression-bomb limit.
+//! - [`config`]: [`ExecutorBuilder`], the engine settings and the wasm feature set.
+//! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
+//! - [`memory`]: memory provision and the lazily backed static heap.
+//! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
+//! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
+//! - [`call`]: one call on a fresh instance ([`CallOutcome`]).
+//! - [`version`]: [`RuntimeVersion`] from custom sections or `Core_version`.
+//! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
+//!
+//! # Determinism
+//! The same blob, input and storage give the same output, storage changes, allocator
+//! statistics and fuel on every run (compilation is eager, so the first call pays no
+//! translation fuel); NaNs are canonicalised (wasmi's `deterministic` feature); deep
+//! recursion traps at a fixed depth ([`config::DEFAULT_MAX_RECURSION_DEPTH`]) on wasmi's own
+//! stack, never the host's.
+#![deny(missing_docs)]
+
+pub mod blob;
+pub mod call;
+pub mod config;
+pub mod error;
+pub mod heap;
+mod linker;
+pub mod memory;
+pub mod runtime;
+mod scan;
+mod store;
+pub mod version;
+
+use std::sync::Arc;
+
+pub use call::CallOutcome;
+pub use config::{ExecutorBuilder, Settings};
+pub use error::{CallError, LoadError, VersionError};
+pub use heap::HeapAllocStrategy;
+pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
+pub use subexec_allocator::AllocationStats;
+pub use version::RuntimeVersion;
+
+/// The storage types calls run against (re-exported from `subexec-host-functions`).
+pub mod storage {
+    pub use subexec_host_functions::storage::*;
+    pub use subexec_host_functions::StorageState;
+}
+
+/// The largest number of wasm32 pages.
+pub const MAX_WASM_PAGES: u32 = subexec_allocator::MAX_WASM_PAGES;
+
+/// Storage with an empty in-memory backend.
+pub fn empty_storage() -> subexec_host_functions::StorageState {
+    subexec_host_functions::StorageState::new(Arc::new(
+        subexec_host_functions::storage::InMemoryBackend::default(),
+    ))
+}
+
+impl subexec_host_functions::ReadRuntimeVersion for Executor {
+    fn read_runtime_version(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
+        let runtime = self.load(wasm).map_err(|e| e.to_string())?;
+        runtime.version_bytes().map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,145 @@
+//! Engine settings: a value built once ([`ExecutorBuilder`]) and turned into a wasmi `Config`.
+//!
+//! The wasm feature set is Substrate's: MVP + mutable globals + sign extension + saturating
+//! float-to-int, with floats enabled (wasmi's `deterministic` feature canonicalises NaNs).
+//! Everything else (multi-value, bulk memory, reference types, tail calls, extended const,
+//! SIMD (wasmi's `simd` feature is off), memory64, multi-memory, custom page sizes, wide arithmetic, threads) is rejected at
+//! validation.
+//!
+//! Code is compiled eagerly, so no call ever pays translation (time or fuel): the fuel a call
+//! uses is the same on the first call on a fresh engine as on every later one.
+//!
+//! Recursion: wasmi interprets on its own heap-allocated stacks, never on the host stack, so
+//! deep recursion cannot overflow the host. A call traps with "stack overflow" when it nests
+//! more than [`DEFAULT_MAX_RECURSION_DEPTH`] (65 536, about Substrate's effective limit of
+//! small frames) wasm calls, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
+//! limits depend only on the code and its input, so the trap point is deterministic.
+
+use crate::heap::HeapAllocStrategy;
+use crate::Executor;
+
+/// Default limit on nested wasm calls.
+pub const DEFAULT_MAX_RECURSION_DEPTH: u32 = 65_536;
+
+/// Limit on the value stack of one call, in bytes (allocated on demand).
+pub const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
+
+/// Default number of compiled runtimes kept by an [`Executor`].
+pub const DEFAULT_CACHE_CAPACITY: usize = 8;
+
+/// Settings fixed for the lifetime of an [`Executor`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Heap strategy of calls (overridable per runtime, e.g. by `:heappages`).
+    pub heap_alloc_strategy: HeapAllocStrategy,
+    /// Fuel budget of each call; `None` disables metering.
+    pub fuel: Option<u64>,
+    /// Link missing host functions as stubs that trap when called, instead of failing the load.
+    pub allow_missing_host_functions: bool,
+    /// Limit on nested wasm calls.
+    pub max_recursion_depth: u32,
+    /// How many compiled runtimes the code cache keeps.
+    pub cache_capacity: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            heap_alloc_strategy: HeapAllocStrategy::default(),
+            fuel: None,
+            allow_missing_host_functions: false,
+            max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+        }
+    }
+}
+
+impl Settings {
+    /// The wasmi configuration these settings imply.
+    pub(crate) fn wasmi_config(&self) -> wasmi::Config {
+        let mut config = wasmi::Config::default();
+        config
+            .wasm_mutable_global(true)
+            .wasm_sign_extension(true)
+            .wasm_saturating_float_to_int(true)
+            .floats(true)
+            .wasm_multi_value(false)
+            .wasm_multi_memory(false)
+            .wasm_bulk_memory(false)
+            .wasm_reference_types(false)
+            .wasm_tail_call(false)
+            .wasm_extended_const(false)
+            .wasm_custom_page_sizes(false)
+            .wasm_memory64(false)
+            .wasm_wide_arithmetic(false)
+            .allow_start_fn(false)
+            .consume_fuel(self.fuel.is_some())
+            .compilation_mode(wasmi::CompilationMode::Eager)
+            .set_max_recursion_depth(self.max_recursion_depth as usize)
+            .set_max_stack_height(MAX_VALUE_STACK_BYTES);
+        config
+    }
+}
+
+/// Builds an [`Executor`].
+///
+/// ```
+/// use subexec_executor::{Executor, HeapAllocStrategy};
+/// let executor = Executor::builder()
+///     .heap_alloc_strategy(HeapAllocStrategy::Static { extra_pages: 64 })
+///     .fuel(Some(10_000_000))
+///     .build();
+/// # let _ = executor;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ExecutorBuilder {
+    settings: Settings,
+}
+
+impl ExecutorBuilder {
+    /// A builder with the defaults: static heap of 2048 extra pages, no fuel, missing host
+    /// functions rejected.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the default heap strategy.
+    pub fn heap_alloc_strategy(mut self, strategy: HeapAllocStrategy) -> Self {
+        self.settings.heap_alloc_strategy = strategy;
+        self
+    }
+
+    /// Sets the fuel budget of each call (`None`: unmetered).
+    pub fn fuel(mut self, fuel: Option<u64>) -> Self {
+        self.settings.fuel = fuel;
+        self
+    }
+
+    /// Allows loading runtimes that import unknown host functions; calling one traps.
+    pub fn allow_missing_host_functions(mut self, allow: bool) -> Self {
+        self.settings.allow_missing_host_functions = allow;
+        self
+    }
+
+    /// Sets the limit on nested wasm calls.
+    pub fn max_recursion_depth(mut self, depth: u32) -> Self {
+        self.settings.max_recursion_depth = depth.max(1);
+        self
+    }
+
+    /// Sets how many compiled runtimes are cached (at least 1).
+    pub fn cache_capacity(mut self, capacity: usize) -> Self {
+        self.settings.cache_capacity = capacity.max(1);
+        self
+    }
+
+    /// The settings built so far.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Creates the executor (one wasmi engine and an empty code cache).
+    pub fn build(self) -> Executor {
+        Executor::with_settings(self.settings)
+    }
+}

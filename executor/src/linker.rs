@@ -1,0 +1,273 @@
+//! Imports: resolved once per blob by name, linked into each call's store.
+//!
+//! At load ([`resolve_imports`]) every import is checked: it must come from module `env`; a
+//! function must be a known host function ([`HostFunction::from_name`]) with exactly its
+//! signature (a wrong signature is always an error), or, when the embedder allows missing
+//! functions, it becomes a stub that traps with "call to a missing function env:NAME"; the only
+//! other import allowed is the memory `env.memory`. Missing functions are reported together.
+//!
+//! Per call ([`link`]) each slot becomes a wasmi [`Func`] whose closure converts wasmi
+//! [`Val`]s to `sp_wasm_interface` [`Value`]s, takes the call's [`HostState`] out of the
+//! store (so the memory adapter can borrow the store mutably), runs
+//! [`subexec_host_functions::invoke`], and puts the state back.
+
+use crate::error::LoadError;
+use crate::memory::GuestMemory;
+use crate::store::StoreData;
+use subexec_host_functions::{invoke, HostError, HostFunction, Signature, Value, ValueType};
+use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, Store, Val, ValType};
+
+/// Name of the imported memory.
+pub(crate) const MEMORY_IMPORT: &str = "memory";
+
+/// What one import of the module is bound to.
+#[derive(Clone, Debug)]
+pub(crate) enum ImportSlot {
+    /// A host function.
+    Host(HostFunction),
+    /// An unknown function linked as a trapping stub.
+    Missing {
+        /// Import name.
+        name: String,
+        /// Its declared type.
+        ty: FuncType,
+    },
+    /// `env.memory`.
+    Memory,
+}
+
+/// A host trap raised from inside a host function closure.
+#[derive(Debug, Clone)]
+pub(crate) enum HostTrap {
+    /// The host function returned an error.
+    Failed(HostError),
+    /// A missing function's stub was called.
+    Missing(String),
+    /// The call's host state was not in the store (a bug; reported, never a panic).
+    NoState(&'static str),
+}
+
+impl std::fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostTrap::Failed(e) => e.fmt(f),
+            HostTrap::Missing(name) => write!(f, "call to a missing function env:{name}"),
+            HostTrap::NoState(name) => write!(f, "{name}: host state unavailable"),
+        }
+    }
+}
+
+impl wasmi::errors::HostError for HostTrap {}
+
+/// Resolves the module's imports in `module.imports()` order.
+pub(crate) fn resolve_imports(
+    module: &Module,
+    allow_missing: bool,
+) -> Result<Vec<ImportSlot>, LoadError> {
+    let mut slots = Vec::new();
+    let mut missing = Vec::new();
+    for import in module.imports() {
+        if import.module() != "env" {
+            return Err(LoadError::NonEnvImport {
+                module: import.module().to_string(),
+                name: import.name().to_string(),
+            });
+        }
+        let name = import.name();
+        match import.ty() {
+            ExternType::Func(ty) => match HostFunction::from_name(name) {
+                Some(function) => {
+                    let expected = function.signature();
+                    if !signature_matches(ty, &expected) {
+                        return Err(LoadError::HostFunctionSignature {
+                            name: name.to_string(),
+                            expected: describe_signature(&expected),
+                            found: describe_func_type(ty),
+                        });
+                    }
+                    slots.push(ImportSlot::Host(function));
+                }
+                None => {
+                    missing.push(name.to_string());
+                    slots.push(ImportSlot::Missing {
+                        name: name.to_string(),
+                        ty: ty.clone(),
+                    });
+                }
+            },
+            ExternType::Memory(_) if name == MEMORY_IMPORT => slots.push(ImportSlot::Memory),
+            other => {
+                let kind = match other {
+                    ExternType::Memory(_) => "a memory not named `memory`",
+                    ExternType::Table(_) => "a table",
+                    ExternType::Global(_) => "a global",
+                    ExternType::Func(_) => "a function",
+                };
+                return Err(LoadError::UnsupportedImport {
+                    name: name.to_string(),
+                    kind: kind.to_string(),
+                });
+            }
+        }
+    }
+    if !missing.is_empty() && !allow_missing {
+        return Err(LoadError::MissingHostFunctions(missing));
+    }
+    Ok(slots)
+}
+
+/// The externs for one instantiation, in import order.
+pub(crate) fn link(
+    store: &mut Store<StoreData>,
+    slots: &[ImportSlot],
+    memory: Option<wasmi::Memory>,
+) -> Vec<Extern> {
+    slots
+        .iter()
+        .filter_map(|slot| match slot {
+            ImportSlot::Host(function) => Some(Extern::Func(host_func(store, *function))),
+            ImportSlot::Missing { name, ty } => {
+                let name = name.clone();
+                Some(Extern::Func(Func::new(
+                    &mut *store,
+                    ty.clone(),
+                    move |_caller, _params, _results| {
+                        Err(wasmi::Error::host(HostTrap::Missing(name.clone())))
+                    },
+                )))
+            }
+            ImportSlot::Memory => memory.map(Extern::Memory),
+        })
+        .collect()
+}
+
+fn host_func(store: &mut Store<StoreData>, function: HostFunction) -> Func {
+    let signature = function.signature();
+    let ty = FuncType::new(
+        signature.args.iter().map(|t| val_type(*t)),
+        signature.return_value.map(val_type),
+    );
+    Func::new(
+        store,
+        ty,
+        move |mut caller: Caller<'_, StoreData>, params: &[Val], results: &mut [Val]| {
+            // Signatures were checked at load: every parameter is i32/i64/f32/f64.
+            let mut args = [Value::I32(0); 8];
+            let n = params.len().min(args.len());
+            for (arg, param) in args.iter_mut().zip(params) {
+                *arg = to_value(param);
+            }
+            let Some(mut state) = caller.data_mut().host.take() else {
+                return Err(wasmi::Error::host(HostTrap::NoState(function.name())));
+            };
+            let (memory, max_pages) = {
+                let data = caller.data();
+                (data.memory, data.allocator_max_pages)
+            };
+            let result = match memory {
+                Some(memory) => {
+                    let mut guest = GuestMemory::new(memory, &mut caller, max_pages);
+                    invoke(function, &mut state, &mut guest, &args[..n])
+                }
+                None => {
+                    caller.data_mut().host = Some(state);
+                    return Err(wasmi::Error::host(HostTrap::NoState(function.name())));
+                }
+            };
+            caller.data_mut().host = Some(state);
+            match result {
+                Ok(value) => {
+                    if let (Some(value), Some(slot)) = (value, results.first_mut()) {
+                        *slot = from_value(value);
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(wasmi::Error::host(HostTrap::Failed(error))),
+            }
+        },
+    )
+}
+
+fn val_type(t: ValueType) -> ValType {
+    match t {
+        ValueType::I32 => ValType::I32,
+        ValueType::I64 => ValType::I64,
+        ValueType::F32 => ValType::F32,
+        ValueType::F64 => ValType::F64,
+    }
+}
+
+fn value_type(t: &ValType) -> Option<ValueType> {
+    match t {
+        ValType::I32 => Some(ValueType::I32),
+        ValType::I64 => Some(ValueType::I64),
+        ValType::F32 => Some(ValueType::F32),
+        ValType::F64 => Some(ValueType::F64),
+        _ => None,
+    }
+}
+
+fn to_value(v: &Val) -> Value {
+    match v {
+        Val::I32(x) => Value::I32(*x),
+        Val::I64(x) => Value::I64(*x),
+        Val::F32(x) => Value::F32(x.to_bits()),
+        Val::F64(x) => Value::F64(x.to_bits()),
+        // Excluded by the signature check at load.
+        _ => Value::I32(0),
+    }
+}
+
+fn from_value(v: Value) -> Val {
+    match v {
+        Value::I32(x) => Val::I32(x),
+        Value::I64(x) => Val::I64(x),
+        Value::F32(x) => Val::F32(wasmi::F32::from_bits(x)),
+        Value::F64(x) => Val::F64(wasmi::F64::from_bits(x)),
+    }
+}
+
+fn signature_matches(ty: &FuncType, expected: &Signature) -> bool {
+    let params: Option<Vec<ValueType>> = ty.params().iter().map(value_type).collect();
+    let results: Option<Vec<ValueType>> = ty.results().iter().map(value_type).collect();
+    match (params, results) {
+        (Some(params), Some(results)) => {
+            params[..] == expected.args[..]
+                && results.as_slice() == expected.return_value.as_slice()
+        }
+        _ => false,
+    }
+}
+
+fn describe_signature(sig: &Signature) -> String {
+    let params: Vec<String> = sig
+        .args
+        .iter()
+        .map(|t| format!("{t:?}").to_lowercase())
+        .collect();
+    let result = sig
+        .return_value
+        .map(|t| format!("{t:?}").to_lowercase())
+        .unwrap_or_else(|| "()".into());
+    format!("({}) -> {}", params.join(", "), result)
+}
+
+/// `(i32, i64) -> i64` style rendering of a wasm function type.
+pub(crate) fn describe_func_type(ty: &FuncType) -> String {
+    let params: Vec<String> = ty
+        .params()
+        .iter()
+        .map(|t| format!("{t:?}").to_lowercase())
+        .collect();
+    let results: Vec<String> = ty
+        .results()
+        .iter()
+        .map(|t| format!("{t:?}").to_lowercase())
+        .collect();
+    let result = match results.len() {
+        0 => "()".to_string(),
+        1 => results[0].clone(),
+        _ => format!("({})", results.join(", ")),
+    };
+    format!("({}) -> {}", params.join(", "), result)
+}

@@ -1,0 +1,109 @@
+//! The guest's linear memory: how it is provided, and the adapter the host side sees.
+//!
+//! # Provision
+//! A runtime either imports `env.memory` (the host creates it with the limits the heap strategy
+//! gives) or defines and exports `memory` (legacy; the host grows it after instantiation).
+//! The runtime's own `memory.grow` is capped at the strategy's maximum: by the memory type for
+//! an imported memory, by the store's limits ([`memory_limiter`]) for a module-defined one.
+//!
+//! # The static heap without paying for it
+//! wasmi zero-fills memory eagerly, so creating a memory of `initial + 2048` pages costs about
+//! 70 ms and 130 MiB of resident memory per call, although most calls touch a few pages.
+//! Under `Static { extra_pages }` subexec therefore backs the heap *lazily* when that is
+//! provably invisible to the runtime:
+//! - the real memory starts at the module's initial pages, with maximum `V = initial + extra`;
+//! - the allocator is shown the real size as [`Memory::pages`] and `V` as
+//!   [`Memory::max_pages`]. `FreeingBumpHeapAllocator` bumps within the real size and grows the
+//!   memory (by doubling, at least to the pages it needs) when a bump does not fit; it reports
+//!   out-of-space exactly when the bump would pass `V` pages. Its pointers, its errors and its
+//!   out-of-memory points are those of a memory pre-grown to `V`, where it would never grow.
+//!   Output read back in `[real size, V)` is zeros, as it would be in the pre-grown memory.
+//! - lazy backing is used only for modules whose code contains neither `memory.size` nor
+//!   `memory.grow` ([`crate::scan`]): nothing else lets wasm observe the memory's size.
+//! - What remains observable is an access beyond the real size: a load or store there traps,
+//!   and a host function reading or writing there fails, where the pre-grown memory would have
+//!   worked (so would a forged free-list link pointing there). Such a call ends in a
+//!   memory-out-of-bounds trap or a host-function error; when a lazily backed call fails that
+//!   way while its memory is still below `V`, it is run again from scratch on a pre-grown memory
+//!   and storage as they were before the call, and that run's result is the call's result.
+//!   Every run is deterministic, so the retry gives what the pre-grown memory gives.
+//!
+//! Under `Dynamic` the real memory is what Substrate's is (initial pages, grown by the
+//! allocator), so nothing is lazy.
+
+use subexec_allocator::{Memory, PAGE_SIZE};
+use wasmi::AsContextMut;
+
+/// How a call's memory is backed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backing {
+    /// Memory created at its minimum; grown by the allocator up to `max_pages`.
+    Lazy,
+    /// Memory created (or grown right after instantiation) at its full static size.
+    PreGrown,
+}
+
+/// The page limits of one call's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemoryPlan {
+    /// Pages the memory has when the call starts.
+    pub initial_pages: u32,
+    /// Pages it may grow to (by the allocator, and by the runtime under `Dynamic`).
+    pub max_pages: u32,
+    /// What the allocator is told the maximum is (`None`: the wasm32 limit).
+    pub allocator_max_pages: Option<u32>,
+    /// Lazy or pre-grown.
+    pub backing: Backing,
+}
+
+/// Store limits capping memory growth at `max_pages` (host and guest alike). (Counts of
+/// memories and tables need no limit: the feature set allows one of each per module.)
+pub(crate) fn memory_limiter(max_pages: u32) -> wasmi::StoreLimits {
+    wasmi::StoreLimitsBuilder::new()
+        .memory_size((max_pages as usize).saturating_mul(PAGE_SIZE as usize))
+        .build()
+}
+
+/// [`subexec_allocator::Memory`] over a wasmi memory inside a store context.
+pub(crate) struct GuestMemory<C> {
+    memory: wasmi::Memory,
+    ctx: C,
+    max_pages: Option<u32>,
+}
+
+impl<C: AsContextMut> GuestMemory<C> {
+    /// Wraps `memory` of the store behind `ctx`; `max_pages` is what the allocator is told.
+    pub fn new(memory: wasmi::Memory, ctx: C, max_pages: Option<u32>) -> Self {
+        GuestMemory {
+            memory,
+            ctx,
+            max_pages,
+        }
+    }
+}
+
+impl<C: AsContextMut> Memory for GuestMemory<C> {
+    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
+        run(self.memory.data_mut(self.ctx.as_context_mut()))
+    }
+
+    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
+        run(self.memory.data(self.ctx.as_context()))
+    }
+
+    fn grow(&mut self, additional: u32) -> Result<(), ()> {
+        self.memory
+            .grow(self.ctx.as_context_mut(), u64::from(additional))
+            .map(|_| ())
+            .map_err(|_| ())
+    }
+
+    fn pages(&self) -> u32 {
+        // A 32-bit memory never has more than 65 536 pages.
+        self.memory.size(self.ctx.as_context()) as u32
+    }
+
+    fn max_pages(&self) -> Option<u32> {
+        self.max_pages
+    }
+}

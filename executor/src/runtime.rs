@@ -1,0 +1,296 @@
+//! Loading: blob → validated, compiled module with its imports resolved, cached per code hash.
+//!
+//! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
+//! and looks it up in a small cache; on a miss it decompresses, scans ([`crate::scan`]),
+//! validates and compiles (eagerly) the module, resolves its imports ([`crate::linker`]),
+//! checks the exports the ABI needs (`__heap_base`, a memory) and reads the embedded version.
+//! A [`Runtime`] is a cheap handle on that compiled code plus the heap strategy for its calls.
+//!
+//! Start functions: a module with a `start` section is rejected ([`LoadError::StartFunction`]).
+//! Substrate runtimes never have one, and running arbitrary code at every instantiation (i.e.
+//! before every call) would only add a way to diverge.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+use wasmi::{Engine, ExternType, Module, ValType};
+
+use crate::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
+use crate::config::{ExecutorBuilder, Settings};
+use crate::error::{LoadError, VersionError};
+use crate::heap::HeapAllocStrategy;
+use crate::linker::{resolve_imports, ImportSlot};
+use crate::scan::{scan, ScanReport};
+use crate::version::{RuntimeVersion, APIS_SECTION, VERSION_SECTION};
+
+/// A 32-byte blake2-256 code hash.
+pub type CodeHash = [u8; 32];
+
+/// Where the runtime's memory comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MemorySource {
+    /// Imported as `env.memory` with these declared limits (pages).
+    Imported {
+        /// Declared minimum.
+        minimum: u32,
+        /// Declared maximum.
+        maximum: Option<u32>,
+    },
+    /// Defined by the module and exported as `memory`.
+    Exported {
+        /// Declared minimum.
+        minimum: u32,
+        /// Declared maximum.
+        maximum: Option<u32>,
+    },
+}
+
+impl MemorySource {
+    /// The module's initial pages.
+    pub fn minimum(self) -> u32 {
+        match self {
+            MemorySource::Imported { minimum, .. } | MemorySource::Exported { minimum, .. } => {
+                minimum
+            }
+        }
+    }
+
+    /// The module's declared maximum.
+    pub fn declared_maximum(self) -> Option<u32> {
+        match self {
+            MemorySource::Imported { maximum, .. } | MemorySource::Exported { maximum, .. } => {
+                maximum
+            }
+        }
+    }
+}
+
+/// A compiled runtime and what loading learnt about it.
+pub(crate) struct Prepared {
+    pub code_hash: CodeHash,
+    pub module: Module,
+    pub imports: Vec<ImportSlot>,
+    pub memory: MemorySource,
+    pub scan: ScanReport,
+    pub embedded_version: Option<RuntimeVersion>,
+    /// `Core_version`'s raw output and its decoding, computed on first need.
+    pub called_version: OnceLock<Result<(Vec<u8>, RuntimeVersion), VersionError>>,
+}
+
+struct Inner {
+    engine: Engine,
+    settings: Settings,
+    cache: Mutex<VecDeque<Arc<Prepared>>>,
+}
+
+/// A wasmi engine with fixed settings and a cache of compiled runtimes. Cheap to clone.
+#[derive(Clone)]
+pub struct Executor {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        ExecutorBuilder::new().build()
+    }
+}
+
+impl Executor {
+    /// A builder for the engine settings.
+    pub fn builder() -> ExecutorBuilder {
+        ExecutorBuilder::new()
+    }
+
+    pub(crate) fn with_settings(settings: Settings) -> Self {
+        let engine = Engine::new(&settings.wasmi_config());
+        Executor {
+            inner: Arc::new(Inner {
+                engine,
+                settings,
+                cache: Mutex::new(VecDeque::new()),
+            }),
+        }
+    }
+
+    /// The settings this executor was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Loads a runtime from a blob (raw wasm or compressed), with the default heap strategy.
+    ///
+    /// # Errors
+    /// Any [`LoadError`]: bad blob, compression bomb, invalid wasm or unsupported feature,
+    /// start function, bad imports (non-`env`, missing or mistyped host functions), no
+    /// memory, no `__heap_base`, malformed embedded version.
+    pub fn load(&self, code: &[u8]) -> Result<Runtime, LoadError> {
+        let code_hash = blake2_256(code);
+        let prepared = match self.cached(&code_hash) {
+            Some(prepared) => prepared,
+            None => {
+                let prepared = Arc::new(self.prepare(code_hash, code)?);
+                self.insert(prepared.clone());
+                prepared
+            }
+        };
+        Ok(Runtime {
+            executor: self.clone(),
+            prepared,
+            heap_alloc_strategy: self.inner.settings.heap_alloc_strategy,
+        })
+    }
+
+    fn cached(&self, hash: &CodeHash) -> Option<Arc<Prepared>> {
+        let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.iter().find(|p| &p.code_hash == hash).cloned()
+    }
+
+    fn insert(&self, prepared: Arc<Prepared>) {
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.iter().any(|p| p.code_hash == prepared.code_hash) {
+            return;
+        }
+        while cache.len() >= self.inner.settings.cache_capacity {
+            cache.pop_front();
+        }
+        cache.push_back(prepared);
+    }
+
+    /// Number of compiled runtimes currently cached.
+    pub fn cached_runtimes(&self) -> usize {
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    fn prepare(&self, code_hash: CodeHash, code: &[u8]) -> Result<Prepared, LoadError> {
+        let wasm = decompress(code, CODE_BLOB_BOMB_LIMIT)?;
+        let scan = scan(&wasm)?;
+        if scan.has_start {
+            return Err(LoadError::StartFunction);
+        }
+        let module = Module::new(&self.inner.engine, &wasm[..])
+            .map_err(|e| LoadError::InvalidWasm(e.to_string()))?;
+        let imports = resolve_imports(&module, self.inner.settings.allow_missing_host_functions)?;
+        let memory = memory_source(&module)?;
+        match module.get_export("__heap_base") {
+            Some(ExternType::Global(g)) if g.content() == ValType::I32 => {}
+            _ => return Err(LoadError::MissingHeapBase),
+        }
+        let mut version_section = None;
+        let mut apis_section = None;
+        for section in module.custom_sections() {
+            match section.name() {
+                VERSION_SECTION => version_section = Some(section.data()),
+                APIS_SECTION => apis_section = Some(section.data()),
+                _ => {}
+            }
+        }
+        let embedded_version = RuntimeVersion::from_sections(version_section, apis_section)?;
+        Ok(Prepared {
+            code_hash,
+            module,
+            imports,
+            memory,
+            scan,
+            embedded_version,
+            called_version: OnceLock::new(),
+        })
+    }
+}
+
+fn memory_source(module: &Module) -> Result<MemorySource, LoadError> {
+    let pages = |ty: &wasmi::MemoryType| {
+        (
+            u32::try_from(ty.minimum()).unwrap_or(u32::MAX),
+            ty.maximum().map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
+        )
+    };
+    for import in module.imports() {
+        if let ExternType::Memory(ty) = import.ty() {
+            let (minimum, maximum) = pages(ty);
+            return Ok(MemorySource::Imported { minimum, maximum });
+        }
+    }
+    match module.get_export("memory") {
+        Some(ExternType::Memory(ty)) => {
+            let (minimum, maximum) = pages(&ty);
+            Ok(MemorySource::Exported { minimum, maximum })
+        }
+        _ => Err(LoadError::NoMemory),
+    }
+}
+
+/// blake2-256 of `data`.
+pub fn blake2_256(data: &[u8]) -> CodeHash {
+    Blake2b::<U32>::digest(data).into()
+}
+
+/// A loaded runtime: compiled code shared through the executor's cache, plus the heap
+/// strategy its calls use.
+#[derive(Clone)]
+pub struct Runtime {
+    pub(crate) executor: Executor,
+    pub(crate) prepared: Arc<Prepared>,
+    pub(crate) heap_alloc_strategy: HeapAllocStrategy,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("code_hash", &hex::encode(self.prepared.code_hash))
+            .field("heap_alloc_strategy", &self.heap_alloc_strategy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// The blake2-256 hash of the blob this runtime was loaded from.
+    pub fn code_hash(&self) -> CodeHash {
+        self.prepared.code_hash
+    }
+
+    /// The heap strategy of this handle's calls.
+    pub fn heap_alloc_strategy(&self) -> HeapAllocStrategy {
+        self.heap_alloc_strategy
+    }
+
+    /// The same runtime with another heap strategy.
+    pub fn with_heap_alloc_strategy(mut self, strategy: HeapAllocStrategy) -> Self {
+        self.heap_alloc_strategy = strategy;
+        self
+    }
+
+    /// The same runtime with the heap strategy a `:heappages` storage value selects
+    /// (`None` or undecodable: the executor's default).
+    pub fn with_heap_pages(self, heap_pages: Option<&[u8]>) -> Self {
+        let default = self.executor.settings().heap_alloc_strategy;
+        self.with_heap_alloc_strategy(HeapAllocStrategy::from_heap_pages(heap_pages, default))
+    }
+
+    /// The module's initial memory pages.
+    pub fn initial_pages(&self) -> u32 {
+        self.prepared.memory.minimum()
+    }
+
+    /// The version embedded in the blob's custom sections, if any.
+    pub fn embedded_version(&self) -> Option<&RuntimeVersion> {
+        self.prepared.embedded_version.as_ref()
+    }
+}

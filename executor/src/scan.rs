@@ -1,0 +1,72 @@
+//! One pass over a blob's sections for what wasmi does not tell: whether the module has a
+//! start function, and whether any function body executes `memory.size` or `memory.grow`.
+//!
+//! The second fact decides whether a static heap may be provided lazily (see
+//! [`crate::memory`]): a runtime that never asks for its memory's size or tries to grow it
+//! cannot tell a lazily backed heap from a pre-grown one except by touching memory beyond what
+//! was backed, which traps and is then re-run on a pre-grown heap.
+
+use crate::error::LoadError;
+use wasmparser::{Operator, Parser, Payload};
+
+/// What the scan found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ScanReport {
+    /// The module declares a start function.
+    pub has_start: bool,
+    /// Some function body contains `memory.size` or `memory.grow`.
+    pub uses_memory_size_or_grow: bool,
+}
+
+/// Scans `wasm` (already known to be well formed or about to be rejected by validation).
+pub(crate) fn scan(wasm: &[u8]) -> Result<ScanReport, LoadError> {
+    let invalid = |e: wasmparser::BinaryReaderError| LoadError::InvalidWasm(e.to_string());
+    let mut report = ScanReport::default();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(invalid)? {
+            Payload::StartSection { .. } => report.has_start = true,
+            Payload::CodeSectionEntry(body) if !report.uses_memory_size_or_grow => {
+                let mut ops = body.get_operators_reader().map_err(invalid)?;
+                while !ops.eof() {
+                    if matches!(
+                        ops.read().map_err(invalid)?,
+                        Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
+                    ) {
+                        report.uses_memory_size_or_grow = true;
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_start_and_memory_instructions() {
+        let plain = wat::parse_str(r#"(module (memory 1) (func (drop (i32.load (i32.const 0)))))"#)
+            .unwrap();
+        assert_eq!(scan(&plain).unwrap(), ScanReport::default());
+        let grow =
+            wat::parse_str(r#"(module (memory 1) (func (drop (memory.grow (i32.const 1)))))"#)
+                .unwrap();
+        assert!(scan(&grow).unwrap().uses_memory_size_or_grow);
+        let size = wat::parse_str(r#"(module (memory 1) (func (drop (memory.size))))"#).unwrap();
+        assert!(scan(&size).unwrap().uses_memory_size_or_grow);
+        let start = wat::parse_str(r#"(module (func $f) (start $f))"#).unwrap();
+        assert!(scan(&start).unwrap().has_start);
+    }
+
+    #[test]
+    fn garbage_is_invalid() {
+        assert!(matches!(
+            scan(b"\0asm\x01\0\0\0\x01\xff"),
+            Err(LoadError::InvalidWasm(_))
+        ));
+    }
+}
