@@ -2,6 +2,7 @@
 //! version custom sections (abi.md §2–§4).
 
 use parity_scale_codec::DecodeAll;
+use subexec_host_functions::{HostFunction, ValueType};
 use subexec_runtime_blobs::{api, Blob, Mode, ALL};
 use wasmparser::{
     CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType, Validator,
@@ -351,4 +352,61 @@ fn spec_versions_differ_only_where_expected() {
         Some(subexec_runtime_blobs::CLASSIC_V2)
     );
     assert_eq!(subexec_runtime_blobs::blob(Mode::GuestAllocator, 3), None);
+}
+
+fn value_type(ty: ValType) -> ValueType {
+    match ty {
+        ValType::I32 => ValueType::I32,
+        ValType::I64 => ValueType::I64,
+        other => panic!("non-integer type {other:?} in a host function signature"),
+    }
+}
+
+#[test]
+fn classic_blobs_import_every_host_function_with_the_hosts_signature() {
+    // So `HostApi_run` exercises every classic function the host registry implements. The
+    // RFC-0145 functions only the guest-allocator blob imports are not expected here.
+    let guest = shape(subexec_runtime_blobs::GUEST_ALLOCATOR);
+    let guest_imports = guest.imported_function_names();
+    for blob in ALL.iter().filter(|blob| blob.mode == Mode::Classic) {
+        let shape = shape(blob.wasm);
+        let classic_imports = shape.imported_function_names();
+        let guest_only =
+            |name: &str| guest_imports.contains(&name) && !classic_imports.contains(&name);
+        for function in HostFunction::ALL.iter().filter(|f| !guest_only(f.name())) {
+            let ty = shape
+                .imports
+                .iter()
+                .find_map(|(_, name, ty)| match ty {
+                    TypeRef::Func(index) if name == function.name() => {
+                        Some(&shape.types[*index as usize])
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{}: does not import {}", blob.name, function.name()));
+            let params: Vec<ValueType> = ty.params().iter().copied().map(value_type).collect();
+            let result: Option<ValueType> = ty.results().first().copied().map(value_type);
+            assert_eq!(
+                params,
+                function.params(),
+                "{}: {}",
+                blob.name,
+                function.name()
+            );
+            assert_eq!(
+                result,
+                function.result(),
+                "{}: {}",
+                blob.name,
+                function.name()
+            );
+        }
+        for name in shape.imported_function_names() {
+            assert!(
+                HostFunction::from_name(name).is_some(),
+                "{}: imports {name}, which the host does not implement",
+                blob.name
+            );
+        }
+    }
 }
