@@ -57,10 +57,7 @@ impl Runtime {
         input: &[u8],
     ) -> Result<CallOutcome, CallError> {
         check_entry_point(&self.prepared, method)?;
-        let strategy = self.heap_alloc_strategy;
-        let lazy = matches!(strategy, HeapAllocStrategy::Static { .. })
-            && !self.prepared.scan.uses_memory_size_or_grow;
-        if !lazy {
+        if !self.static_heap_is_lazy() {
             return self.run(storage, method, input, Backing::PreGrown).result;
         }
         storage.start_transaction();

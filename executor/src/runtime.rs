@@ -289,6 +289,13 @@ impl Runtime {
         self.prepared.memory.minimum()
     }
 
+    /// Whether calls under this handle's strategy back a static heap lazily (see
+    /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`.
+    pub fn static_heap_is_lazy(&self) -> bool {
+        matches!(self.heap_alloc_strategy, HeapAllocStrategy::Static { .. })
+            && !self.prepared.scan.uses_memory_size_or_grow
+    }
+
     /// The version embedded in the blob's custom sections, if any.
     pub fn embedded_version(&self) -> Option<&RuntimeVersion> {
         self.prepared.embedded_version.as_ref()
