@@ -252,6 +252,44 @@ mod tests {
     }
 
     #[test]
+    fn apply_writes_changes_and_maintains_child_roots() {
+        let mut children = BTreeMap::new();
+        children.insert(b"c".to_vec(), map(&[(b"k", b"v")]));
+        let mut b = InMemoryBackend::new(map(&[(b"a", b"1")]), children, StateVersion::V0);
+        let mut changes = crate::storage::StorageChanges::default();
+        changes.main.insert(b"a".to_vec(), None);
+        changes.main.insert(b"b".to_vec(), Some(b"2".to_vec()));
+        changes
+            .children
+            .entry(b"c".to_vec())
+            .or_default()
+            .insert(b"k2".to_vec(), Some(b"v2".to_vec()));
+        changes
+            .children
+            .entry(b"gone".to_vec())
+            .or_default()
+            .insert(b"x".to_vec(), None);
+        b.apply(&changes, StateVersion::V0);
+        assert_eq!(b.storage(TrieId::Main, b"a").unwrap(), None);
+        assert_eq!(b.storage(TrieId::Main, b"b").unwrap(), Some(b"2".to_vec()));
+        let child = map(&[(b"k", b"v"), (b"k2", b"v2")]);
+        assert_eq!(b.children()[&b"c".to_vec()], child);
+        let stored = b
+            .storage(TrieId::Main, b":child_storage:default:c")
+            .unwrap();
+        assert_eq!(
+            stored,
+            Some(trie_root::trie_root(StateVersion::V0, child.iter()).to_vec())
+        );
+        assert!(!b.children().contains_key(&b"gone"[..]));
+        assert_eq!(
+            b.storage(TrieId::Main, b":child_storage:default:gone")
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
     fn child_roots_live_in_the_main_trie() {
         let mut children = BTreeMap::new();
         children.insert(b"c".to_vec(), map(&[(b"k", b"v")]));

@@ -130,6 +130,21 @@ mod tests {
     }
 
     #[test]
+    fn child_tries_contribute_their_root_to_the_main_trie() {
+        let json = br#"{"genesis":{"raw":{"top":{"0x01":"0x02"},
+            "childrenDefault":{"0x63":{"0x0a":"0x0b"}}}}}"#;
+        let backend = GenesisStorage::from_json(json)
+            .unwrap()
+            .into_backend(StateVersion::V0);
+        let child_root =
+            crate::storage::trie_root::trie_root(StateVersion::V0, [(vec![10u8], vec![11u8])]);
+        let mut expected = StorageMap::new();
+        expected.insert(vec![1], vec![2]);
+        expected.insert(b":child_storage:default:c".to_vec(), child_root.to_vec());
+        assert_eq!(backend.top(), &expected);
+    }
+
+    #[test]
     fn rejects_bad_hex_and_shape() {
         let bad_hex = br#"{"genesis":{"raw":{"top":{"0x0":"0x02"}}}}"#;
         assert!(matches!(
