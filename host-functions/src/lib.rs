@@ -18,10 +18,31 @@
 //! - **Hostile input is an error, never a panic.** Every failure is a [`HostError`]
 //!   `"<function>: <cause>"`, and a failed host call leaves storage as it was.
 //!
-//! Where `../shared/spec/abi.md` and the Substrate crates differ, the crates win:
-//! `misc_print_utf8` and the message of `logging_log` ignore invalid UTF-8 instead of
-//! trapping; `storage_set`/`storage_clear` silently ignore keys starting with
-//! `:child_storage:` and `storage_clear_prefix` ignores prefixes colliding with it.
+//! # Where `../shared/spec/abi.md` and the Substrate crates differ (the crates win)
+//! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
+//!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
+//!   UTF-8 traps.
+//! - `panic_handler_abort_on_panic` is `#[trap_on_return]`: the host call itself fails with
+//!   [`HostErrorCause::Panicked`] after recording the message ([`HostState::panic_message`]).
+//! - State-version and log-level arguments are `PassAs<_, u8>`: the `i32` is truncated to `u8`
+//!   first, so `256` means version 0.
+//! - `storage_append` only checks the stored value's `Compact<u32>` count prefix (the items
+//!   after it are not validated); the count wraps at `u32::MAX` as in release builds.
+//! - `storage_set`/`storage_clear` ignore main-trie keys starting with `:child_storage:`, and
+//!   `storage_clear_prefix` ignores prefixes colliding with it (including the empty prefix).
+//! - `default_child_storage_root` writes the child root into the main trie's overlay, and
+//!   answers from the main trie while a main root is cached; `storage_append` does not drop
+//!   the cached main root (`sp-state-machine` 0.54 behaviour, reproduced on purpose).
+//! - `ext_storage_changes_root_version_1` (always `None`) is provided: the node-template
+//!   runtime imports it.
+//!
+//! # Deliberate differences from Substrate (never visible to a successful call)
+//! - Functions that change storage and return a fixed-size result allocate it before changing
+//!   storage, so a failed host call never leaves a partial change.
+//! - A failing [`storage::Backend`] makes the host call fail; Substrate panics (or, in
+//!   `clear_prefix`, stops early and logs).
+//! - Roots are computed from the full backend + overlay key set, not as a delta on stored trie
+//!   nodes; they agree whenever the backend's stored nodes use the requested layout.
 
 #![deny(missing_docs)]
 
