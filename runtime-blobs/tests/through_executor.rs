@@ -421,8 +421,20 @@ fn upgrade_writes_code_that_loads_with_the_new_version() {
     });
 }
 
-/// One pass over every entry point; what a determinism check compares.
-fn every_entry(wasm: &'static [u8]) -> (Vec<Result<Vec<u8>, String>>, String) {
+/// What one pass over every entry point observed.
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    /// Output bytes (or the error's text) of each call, in `entries::ALL` order.
+    outputs: Vec<Result<Vec<u8>, String>>,
+    /// The host allocator's statistics of each successful call (classic mode only).
+    allocation_stats: Vec<Option<String>>,
+    /// Storage changes after the last call.
+    changes: subexec_executor::storage::StorageChanges,
+}
+
+/// Calls every entry point once, in order, on one storage. The inputs are chosen so a future
+/// cross-mode test can compare `outputs` and `changes` of a classic and a guest-allocator blob.
+fn every_entry(wasm: &'static [u8]) -> Observed {
     let runtime = load(wasm);
     let mut storage = empty_storage();
     let inputs: Vec<(&str, Vec<u8>)> = vec![
@@ -472,29 +484,40 @@ fn every_entry(wasm: &'static [u8]) -> (Vec<Result<Vec<u8>, String>>, String) {
         (entries::BENCH_COMPUTE, 500u32.encode()),
         (
             entries::HOST_API_RUN,
-            vec![HostCall::StorageRoot(None), HostCall::LogMaxLevel].encode(),
+            vec![
+                HostCall::StorageGet(vec![0xab; 100]),
+                HostCall::StorageNextKey(vec![]),
+                HostCall::Hash(HashAlgorithm::Sha2_256, b"abc".to_vec()),
+                HostCall::LogMaxLevel,
+            ]
+            .encode(),
         ),
         (entries::HOST_API_PANIC, "stop".to_string().encode()),
         (entries::UPGRADE_SET_CODE, vec![0u8; 4].encode()),
     ];
     let names: Vec<&str> = inputs.iter().map(|(name, _)| *name).collect();
     assert_eq!(names, entries::ALL, "every entry point is exercised");
-    let outputs = inputs
-        .iter()
-        .map(|(entry, input)| {
-            runtime
-                .call(&mut storage, entry, input)
-                .map(|outcome| {
-                    [
-                        outcome.output,
-                        format!("{:?}", outcome.allocation_stats).into_bytes(),
-                    ]
-                    .concat()
-                })
-                .map_err(|error| error.to_string())
-        })
-        .collect();
-    (outputs, format!("{:?}", storage.changes()))
+    let mut observed = Observed {
+        outputs: Vec::new(),
+        allocation_stats: Vec::new(),
+        changes: Default::default(),
+    };
+    for (entry, input) in &inputs {
+        match runtime.call(&mut storage, entry, input) {
+            Ok(outcome) => {
+                observed.outputs.push(Ok(outcome.output));
+                observed
+                    .allocation_stats
+                    .push(Some(format!("{:?}", outcome.allocation_stats)));
+            }
+            Err(error) => {
+                observed.outputs.push(Err(error.to_string()));
+                observed.allocation_stats.push(None);
+            }
+        }
+    }
+    observed.changes = storage.changes();
+    observed
 }
 
 #[test]
@@ -504,8 +527,13 @@ fn every_entry_is_deterministic_across_runs() {
             let first = every_entry(wasm);
             let second = every_entry(wasm);
             assert_eq!(first, second);
-            let failures: Vec<&String> = first.0.iter().filter_map(|r| r.as_ref().err()).collect();
+            let failures: Vec<&String> = first
+                .outputs
+                .iter()
+                .filter_map(|result| result.as_ref().err())
+                .collect();
             assert_eq!(failures.len(), 1, "only HostApi_panic fails: {failures:?}");
+            assert!(failures[0].contains("stop"), "{}", failures[0]);
         }
     });
 }
