@@ -42,8 +42,13 @@ fn main() {
         guest_dir,
         target_dir: guest_target_dir(&out_dir),
     };
-    if let Err(error) = builder.ensure_target() {
-        panic!("subexec-runtime-blobs: {error}");
+    match builder.ensure_target() {
+        Ok(true) => println!(
+            "cargo:warning=installed the {} target with rustup",
+            build_support::TARGET
+        ),
+        Ok(false) => {}
+        Err(error) => panic!("subexec-runtime-blobs: {error}"),
     }
     for variant in &VARIANTS {
         let wasm = match builder.build(variant) {

@@ -190,14 +190,15 @@ impl GuestBuilder {
         command
     }
 
-    /// Installs the wasm target with rustup when the toolchain's sysroot lacks it.
-    pub fn ensure_target(&self) -> Result<(), BuildError> {
+    /// Installs the wasm target with rustup when the toolchain's sysroot lacks it; returns
+    /// whether it had to.
+    pub fn ensure_target(&self) -> Result<bool, BuildError> {
         let mut print = self.clean_command(&self.rustc);
         print.args(["--print", "sysroot"]);
         let sysroot = String::from_utf8_lossy(&run(print)?).trim().to_owned();
         let sysroot = PathBuf::from(sysroot);
         if sysroot.join("lib/rustlib").join(TARGET).is_dir() {
-            return Ok(());
+            return Ok(false);
         }
         let toolchain = sysroot
             .file_name()
@@ -217,7 +218,7 @@ impl GuestBuilder {
             ))
         })?;
         if sysroot.join("lib/rustlib").join(TARGET).is_dir() {
-            Ok(())
+            Ok(true)
         } else {
             Err(BuildError::MissingTarget(format!(
                 "rustup ran but {} is still missing",

@@ -402,6 +402,31 @@ fn panics_and_bad_input_surface_the_runtime_message() {
 }
 
 #[test]
+fn exhausting_the_host_allocator_fails_the_call() {
+    on_big_stack(|| {
+        let runtime = load(CLASSIC);
+        // One 40 MiB box: larger than the host allocator's 32 MiB maximum (abi.md §1).
+        let params = AllocParams {
+            boxes: 1,
+            box_size: 40 << 20,
+            vec_pushes: 0,
+            map_entries: 0,
+        };
+        let error = runtime
+            .call(
+                &mut empty_storage(),
+                entries::BENCH_ALLOC_HEAVY,
+                &params.encode(),
+            )
+            .expect_err("allocation too large");
+        assert!(
+            error.to_string().contains("ext_allocator_malloc_version_1"),
+            "{error}"
+        );
+    });
+}
+
+#[test]
 fn upgrade_writes_code_that_loads_with_the_new_version() {
     on_big_stack(|| {
         let runtime = load(CLASSIC);
