@@ -1,11 +1,9 @@
 //! Every entry point of the classic blobs, run through `subexec-executor`, with expectations
 //! derived independently of the runtime's code (balances by hand, keys and digests with the
 //! `twox-hash` and `blake2` crates, bytes written by the test itself).
-//!
-//! Calls run on a thread with a large stack: in the `dev`/`test` profiles wasmi's instruction
-//! handlers are not tail-called and a long call can exhaust the default 2 MiB test-thread
-//! stack on the host side (an executor concern, reported separately; see DEVELOPERS.md's
-//! pitfalls).
+//! Calls run on a large stack (see `common::on_big_stack`).
+
+mod common;
 
 use blake2::digest::consts::{U16, U32};
 use blake2::{Blake2b, Digest};
@@ -21,14 +19,7 @@ use subexec_runtime_blobs::{CLASSIC, CLASSIC_V2};
 
 const CORE_ID: [u8; 8] = [0xdf, 0x6a, 0xcb, 0x68, 0x99, 0x07, 0x60, 0x9b];
 
-fn on_big_stack<R: Send + 'static>(run: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(run)
-        .expect("spawn")
-        .join()
-        .expect("test thread")
-}
+use common::on_big_stack;
 
 fn twox_128(data: &[u8]) -> [u8; 16] {
     let mut out = [0u8; 16];
@@ -457,71 +448,11 @@ struct Observed {
     changes: subexec_executor::storage::StorageChanges,
 }
 
-/// Calls every entry point once, in order, on one storage. The inputs are chosen so a future
-/// cross-mode test can compare `outputs` and `changes` of a classic and a guest-allocator blob.
+/// Calls every entry point once, in order, on one storage.
 fn every_entry(wasm: &'static [u8]) -> Observed {
     let runtime = load(wasm);
     let mut storage = empty_storage();
-    let inputs: Vec<(&str, Vec<u8>)> = vec![
-        (entries::CORE_VERSION, vec![]),
-        (
-            entries::DEMO_INITIALIZE,
-            vec![([9u8; 32], 500u128)].encode(),
-        ),
-        (
-            entries::DEMO_EXECUTE_BLOCK,
-            Block {
-                number: 1,
-                transfers: vec![Transfer {
-                    from: [9; 32],
-                    to: [8; 32],
-                    amount: 20,
-                }],
-            }
-            .encode(),
-        ),
-        (
-            entries::BENCH_ALLOC_HEAVY,
-            AllocParams {
-                boxes: 100,
-                box_size: 16,
-                vec_pushes: 100,
-                map_entries: 100,
-            }
-            .encode(),
-        ),
-        (
-            entries::BENCH_STORAGE_POPULATE,
-            StorageParams {
-                count: 5,
-                value_size: 70,
-            }
-            .encode(),
-        ),
-        (
-            entries::BENCH_STORAGE_READ,
-            StorageParams {
-                count: 5,
-                value_size: 70,
-            }
-            .encode(),
-        ),
-        (entries::BENCH_COMPUTE, 500u32.encode()),
-        (
-            entries::HOST_API_RUN,
-            vec![
-                HostCall::StorageGet(vec![0xab; 100]),
-                HostCall::StorageNextKey(vec![]),
-                HostCall::Hash(HashAlgorithm::Sha2_256, b"abc".to_vec()),
-                HostCall::LogMaxLevel,
-            ]
-            .encode(),
-        ),
-        (entries::HOST_API_PANIC, "stop".to_string().encode()),
-        (entries::UPGRADE_SET_CODE, vec![0u8; 4].encode()),
-    ];
-    let names: Vec<&str> = inputs.iter().map(|(name, _)| *name).collect();
-    assert_eq!(names, entries::ALL, "every entry point is exercised");
+    let inputs = common::every_entry_inputs();
     let mut observed = Observed {
         outputs: Vec::new(),
         allocation_stats: Vec::new(),
