@@ -91,3 +91,27 @@ fn the_comparison_covers_real_work() {
         assert!(results.contains(&HostReturn::OptionBytes(Some(vec![0x5a; 200]))));
     });
 }
+
+#[test]
+fn classic_only_calls_panic_in_guest_allocator_mode() {
+    // abi.md §3 has no allocation-free child read; the guest build says so instead of
+    // importing a host-allocating function.
+    on_big_stack(|| {
+        let calls = vec![subexec_runtime_blobs::api::HostCall::ChildGet(
+            b"child".to_vec(),
+            b"key".to_vec(),
+        )];
+        let result = rfc0145_host::call(
+            GUEST_ALLOCATOR,
+            &mut empty_storage(),
+            entries::HOST_API_RUN,
+            &calls.encode(),
+        );
+        assert_eq!(
+            result,
+            Err(GuestCallError::Panicked(
+                "ChildGet is not supported in guest-allocator mode".into()
+            ))
+        );
+    });
+}
