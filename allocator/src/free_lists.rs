@@ -16,7 +16,7 @@ impl FreeLists {
     /// All lists empty.
     pub(crate) fn new() -> Self {
         Self {
-            heads: [Link::Nil; N_ORDERS],
+            heads: [Link::NIL; N_ORDERS],
         }
     }
 

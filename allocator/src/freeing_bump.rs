@@ -23,7 +23,7 @@ use crate::error::{
     UNDERFLOW,
 };
 use crate::free_lists::FreeLists;
-use crate::header::{Header, Link, HEADER_SIZE};
+use crate::header::{Header, HeaderSlot, Link, HEADER_SIZE};
 use crate::memory::{bytes_in_pages, Memory, MAX_WASM_PAGES, PAGE_SIZE};
 use crate::order::{Order, MIN_POSSIBLE_ALLOCATION};
 use crate::poison::Poison;
@@ -123,23 +123,26 @@ impl Heap {
         let order = Order::from_size(size)?;
         let block = order.size() + HEADER_SIZE;
 
-        let header_ptr = match self.free_lists.head(order) {
-            Link::Ptr(header_ptr) => {
+        let header_ptr = match self.free_lists.head(order).target() {
+            Some(header_ptr) => {
                 if u64::from(header_ptr) + u64::from(block) > memory_size {
                     return Err(INVALID_HEADER_POINTER);
                 }
-                let next =
-                    mem.with_access_mut(|memory| match Header::read(memory, header_ptr)? {
+                // Read and rewrite the header with one bounds check.
+                let next = mem.with_access_mut(|memory| {
+                    let slot = HeaderSlot::for_read(memory, header_ptr)?;
+                    match slot.get()? {
                         Header::Free(next) => {
-                            Header::Occupied(order).write(memory, header_ptr)?;
+                            slot.set(Header::Occupied(order));
                             Ok(next)
                         }
                         Header::Occupied(_) => Err(FREE_LIST_OCCUPIED),
-                    })?;
+                    }
+                })?;
                 self.free_lists.replace(order, next);
                 header_ptr
             }
-            Link::Nil => {
+            None => {
                 let header_ptr = self.bump(mem, pages, memory_size, block)?;
                 mem.with_access_mut(|memory| Header::Occupied(order).write(memory, header_ptr))?;
                 header_ptr
@@ -163,13 +166,16 @@ impl Heap {
             .ok_or(INVALID_DEALLOCATION_POINTER)?;
 
         let free_lists = &mut self.free_lists;
-        let order = mem.with_access_mut(|memory| match Header::read(memory, header_ptr)? {
-            Header::Occupied(order) => {
-                let next = free_lists.replace(order, Link::Ptr(header_ptr));
-                Header::Free(next).write(memory, header_ptr)?;
-                Ok(order)
+        let order = mem.with_access_mut(|memory| {
+            let slot = HeaderSlot::for_read(memory, header_ptr)?;
+            match slot.get()? {
+                Header::Occupied(order) => {
+                    let next = free_lists.replace(order, Link::to(header_ptr));
+                    slot.set(Header::Free(next));
+                    Ok(order)
+                }
+                Header::Free(_) => Err(EMPTY_HEADER),
             }
-            Header::Free(_) => Err(EMPTY_HEADER),
         })?;
 
         // Like sc-allocator, the block is already on the free list when this fails.

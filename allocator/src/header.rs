@@ -26,29 +26,35 @@ const NIL: u32 = u32::MAX;
 const OCCUPIED: u64 = 1 << 32;
 
 /// A free-list link: the header address of the next free block, or the end of the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Link {
-    /// End of the list.
-    Nil,
-    /// Header address of the next free block (unchecked: free lists may be forged).
-    Ptr(u32),
-}
+///
+/// Kept in its raw form (`0xFFFF_FFFF` = nil), so moving links between headers and list heads
+/// costs nothing; [`Link::target`] is the only way to look at it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Link(u32);
 
 impl Link {
+    /// The end of a list.
+    pub(crate) const NIL: Self = Self(NIL);
+
+    /// A link to the header at `header_ptr` (unchecked: free lists may be forged). Header
+    /// addresses are at most `u32::MAX - 8`, so this is never nil.
     #[inline]
-    fn from_raw(raw: u32) -> Self {
-        if raw == NIL {
-            Self::Nil
-        } else {
-            Self::Ptr(raw)
-        }
+    pub(crate) fn to(header_ptr: u32) -> Self {
+        Self(header_ptr)
     }
 
+    /// The linked header's address, or `None` at the end of the list.
     #[inline]
-    fn raw(self) -> u32 {
-        match self {
-            Self::Nil => NIL,
-            Self::Ptr(ptr) => ptr,
+    pub(crate) fn target(self) -> Option<u32> {
+        (self.0 != NIL).then_some(self.0)
+    }
+}
+
+impl core::fmt::Debug for Link {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.target() {
+            Some(ptr) => write!(f, "Link({ptr:#x})"),
+            None => f.write_str("Link(nil)"),
         }
     }
 }
@@ -63,47 +69,75 @@ pub(crate) enum Header {
 }
 
 impl Header {
-    /// Reads and decodes the header at `at`.
-    ///
-    /// Fails with `"read out of heap bounds"` if the 8 bytes are not all inside `memory`, and
-    /// with `"invalid order"` if the header is occupied with an order of 23 or more.
+    /// Decodes a raw header value: only bit 32 decides; an occupied order of 23 or more is
+    /// `"invalid order"`.
     #[inline]
-    pub(crate) fn read(memory: &[u8], at: u32) -> Result<Self, Error> {
-        let bytes = header_bytes(memory, at).ok_or(READ_OUT_OF_BOUNDS)?;
-        let raw = u64::from_le_bytes(bytes);
+    fn decode(raw: u64) -> Result<Self, Error> {
         let low = raw as u32;
         if raw & OCCUPIED != 0 {
             Order::from_raw(low).map(Self::Occupied)
         } else {
-            Ok(Self::Free(Link::from_raw(low)))
+            Ok(Self::Free(Link(low)))
         }
+    }
+
+    /// The canonical raw value of this header.
+    #[inline]
+    fn encode(self) -> u64 {
+        match self {
+            Self::Free(link) => u64::from(link.0),
+            Self::Occupied(order) => u64::from(order.raw()) | OCCUPIED,
+        }
+    }
+
+    /// Reads and decodes the header at `at`.
+    ///
+    /// Fails with `"read out of heap bounds"` if the 8 bytes are not all inside `memory`, and
+    /// with `"invalid order"` if the header is occupied with an order of 23 or more.
+    #[cfg(test)]
+    fn read(memory: &mut [u8], at: u32) -> Result<Self, Error> {
+        HeaderSlot::for_read(memory, at)?.get()
     }
 
     /// Encodes this header at `at`; `"write out of heap bounds"` if it does not fit.
     #[inline]
     pub(crate) fn write(self, memory: &mut [u8], at: u32) -> Result<(), Error> {
-        let raw = match self {
-            Self::Free(link) => u64::from(link.raw()),
-            Self::Occupied(order) => u64::from(order.raw()) | OCCUPIED,
-        };
-        let slot = header_slot(memory, at).ok_or(WRITE_OUT_OF_BOUNDS)?;
-        slot.copy_from_slice(&raw.to_le_bytes());
+        HeaderSlot::at(memory, at)
+            .ok_or(WRITE_OUT_OF_BOUNDS)?
+            .set(self);
         Ok(())
     }
 }
 
-/// The 8 bytes at `at`, if all of them are inside `memory`.
-#[inline]
-fn header_bytes(memory: &[u8], at: u32) -> Option<[u8; 8]> {
-    let end = at.checked_add(HEADER_SIZE)?;
-    memory.get(at as usize..end as usize)?.try_into().ok()
-}
+/// The 8 bytes of one header, bounds-checked once for a read followed by a write.
+pub(crate) struct HeaderSlot<'a>(&'a mut [u8; 8]);
 
-/// The 8 writable bytes at `at`, if all of them are inside `memory`.
-#[inline]
-fn header_slot(memory: &mut [u8], at: u32) -> Option<&mut [u8]> {
-    let end = at.checked_add(HEADER_SIZE)?;
-    memory.get_mut(at as usize..end as usize)
+impl<'a> HeaderSlot<'a> {
+    /// The header at `at`, if all 8 bytes are inside `memory`.
+    #[inline]
+    fn at(memory: &'a mut [u8], at: u32) -> Option<Self> {
+        memory.get_mut(at as usize..)?.first_chunk_mut().map(Self)
+    }
+
+    /// The header at `at`, to be read (and maybe rewritten); `"read out of heap bounds"` if
+    /// its 8 bytes are not all inside `memory`.
+    #[inline]
+    pub(crate) fn for_read(memory: &'a mut [u8], at: u32) -> Result<Self, Error> {
+        Self::at(memory, at).ok_or(READ_OUT_OF_BOUNDS)
+    }
+
+    /// Decodes the header: only bit 32 decides; an occupied order of 23 or more is
+    /// `"invalid order"`.
+    #[inline]
+    pub(crate) fn get(&self) -> Result<Header, Error> {
+        Header::decode(u64::from_le_bytes(*self.0))
+    }
+
+    /// Stores `header` in canonical form.
+    #[inline]
+    pub(crate) fn set(self, header: Header) {
+        *self.0 = header.encode().to_le_bytes();
+    }
 }
 
 #[cfg(test)]
@@ -127,47 +161,50 @@ mod tests {
     #[test]
     fn free_header_layout() {
         let mut memory = [0xAA; 8];
-        Header::Free(Link::Ptr(0x0102_0304))
+        Header::Free(Link::to(0x0102_0304))
             .write(&mut memory, 0)
             .unwrap();
         assert_eq!(memory, [4, 3, 2, 1, 0, 0, 0, 0]);
-        Header::Free(Link::Nil).write(&mut memory, 0).unwrap();
+        Header::Free(Link::NIL).write(&mut memory, 0).unwrap();
         assert_eq!(memory, [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]);
     }
 
     #[test]
     fn only_bit_32_decides_occupied() {
         // Bits 33..=63 set, bit 32 clear: free, link 7.
-        let memory = [7, 0, 0, 0, 0xFE, 0xFF, 0xFF, 0xFF];
-        assert_eq!(Header::read(&memory, 0), Ok(Header::Free(Link::Ptr(7))));
+        let mut memory = [7, 0, 0, 0, 0xFE, 0xFF, 0xFF, 0xFF];
+        assert_eq!(Header::read(&mut memory, 0), Ok(Header::Free(Link::to(7))));
         // Bit 32 set plus junk in bytes 6 and 7 (a runtime shim's u16): occupied, order 3.
-        let memory = [3, 0, 0, 0, 1, 0, 0x34, 0x12];
-        assert_eq!(Header::read(&memory, 0), Ok(Header::Occupied(order(3))));
-        let memory = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
-        assert_eq!(Header::read(&memory, 0), Ok(Header::Free(Link::Nil)));
+        let mut memory = [3, 0, 0, 0, 1, 0, 0x34, 0x12];
+        assert_eq!(Header::read(&mut memory, 0), Ok(Header::Occupied(order(3))));
+        let mut memory = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+        assert_eq!(Header::read(&mut memory, 0), Ok(Header::Free(Link::NIL)));
     }
 
     #[test]
     fn occupied_with_order_23_is_invalid() {
-        let memory = [23, 0, 0, 0, 1, 0, 0, 0];
-        assert_eq!(Header::read(&memory, 0), Err(Error::Other("invalid order")));
+        let mut memory = [23, 0, 0, 0, 1, 0, 0, 0];
+        assert_eq!(
+            Header::read(&mut memory, 0),
+            Err(Error::Other("invalid order"))
+        );
     }
 
     #[test]
     fn out_of_bounds_accesses_fail() {
         let mut memory = [0; 16];
         assert_eq!(
-            Header::read(&memory, 9),
+            Header::read(&mut memory, 9),
             Err(Error::Other("read out of heap bounds"))
         );
         assert_eq!(
-            Header::read(&memory, u32::MAX - 3),
+            Header::read(&mut memory, u32::MAX - 3),
             Err(Error::Other("read out of heap bounds"))
         );
         assert_eq!(
-            Header::Free(Link::Nil).write(&mut memory, 9),
+            Header::Free(Link::NIL).write(&mut memory, 9),
             Err(Error::Other("write out of heap bounds"))
         );
-        assert_eq!(Header::read(&memory, 8), Ok(Header::Free(Link::Ptr(0))));
+        assert_eq!(Header::read(&mut memory, 8), Ok(Header::Free(Link::to(0))));
     }
 }

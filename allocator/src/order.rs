@@ -24,10 +24,11 @@ impl Order {
         if size > MAX_POSSIBLE_ALLOCATION {
             return Err(Error::RequestedAllocationTooLarge);
         }
-        let class = size.max(MIN_POSSIBLE_ALLOCATION).next_power_of_two();
-        // class is a power of two in 8 ..= 2^25, so this is 0 ..= 22.
+        // The class is the next power of two of `max(size, 8)`, 2^(32 - lz(size - 1)); its
+        // order is that exponent minus 3. `size - 1` is in 7 ..= 2^25 - 1, so this is 0 ..= 22.
+        let bits = u32::BITS - (size.max(MIN_POSSIBLE_ALLOCATION) - 1).leading_zeros();
         Ok(Self(
-            (class.trailing_zeros() - MIN_POSSIBLE_ALLOCATION.trailing_zeros()) as u8,
+            (bits - MIN_POSSIBLE_ALLOCATION.trailing_zeros()) as u8,
         ))
     }
 
@@ -89,6 +90,23 @@ mod tests {
                 Ok(class),
                 "{request}"
             );
+        }
+    }
+
+    #[test]
+    fn class_is_the_smallest_power_of_two_holding_the_request() {
+        let mut size = 0u32;
+        while size <= MAX_POSSIBLE_ALLOCATION {
+            for request in [size.saturating_sub(1), size, size + 1] {
+                if request > MAX_POSSIBLE_ALLOCATION {
+                    continue;
+                }
+                let class = Order::from_size(request).unwrap().size();
+                assert!(class >= request && class >= 8, "{request}");
+                assert!(class == 8 || class / 2 < request, "{request}");
+                assert!(class.is_power_of_two());
+            }
+            size = if size == 0 { 1 } else { size * 2 };
         }
     }
 

@@ -41,10 +41,12 @@ impl VecMemory {
 }
 
 impl Memory for VecMemory {
+    #[inline]
     fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
         run(&mut self.data)
     }
 
+    #[inline]
     fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
         run(&self.data)
     }
@@ -60,10 +62,12 @@ impl Memory for VecMemory {
         }
     }
 
+    #[inline]
     fn pages(&self) -> u32 {
         u32::try_from(self.data.len() / PAGE_SIZE as usize).unwrap_or(u32::MAX)
     }
 
+    #[inline]
     fn max_pages(&self) -> Option<u32> {
         self.max_pages
     }

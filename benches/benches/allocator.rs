@@ -1,0 +1,225 @@
+//! subexec's allocator beside sc-allocator 39, replaying identical allocation traces.
+//!
+//! Three traces, generated once from a fixed seed:
+//! - `small_churn`: 20 000 operations on objects of 1..=128 bytes, about 512 live at a time
+//!   (the free lists do almost all the work);
+//! - `mixed_sizes`: 20 000 operations on sizes spread log-uniformly over 8 B..=64 KiB, about
+//!   128 live;
+//! - `growth_heavy`: 20 000 allocations of 1..=256 bytes, one in eight freed, from a 1-page
+//!   memory with no maximum (the bump pointer and memory growth, i.e. zeroing new pages in the
+//!   embedder's memory, dominate).
+//!
+//! Each iteration replays the whole trace on a fresh allocator. The churn traces reuse one
+//! memory, already as large as the trace needs, across iterations (a fresh allocator's results
+//! do not depend on stale bytes it never wrote), so they time the allocator alone;
+//! `growth_heavy` gets a fresh 1-page memory per iteration (creating it is not timed). Both
+//! allocators see the same memory type. Before timing, each trace is replayed once on both
+//! sides and the returned pointers and final memories compared.
+//!
+//! Run: `cargo bench -p subexec-benches --bench allocator -- --warm-up-time 1 --measurement-time 3`
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use sp_wasm_interface::Pointer;
+use std::hint::black_box;
+use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory};
+
+/// One step of a trace.
+#[derive(Clone, Copy)]
+enum Op {
+    Allocate(u32),
+    /// Frees the pointer returned by the allocation with this index in the trace.
+    Free(usize),
+}
+
+/// A trace and the memory it runs on.
+struct Trace {
+    name: &'static str,
+    ops: Vec<Op>,
+    allocations: usize,
+    /// Grow from one page with no maximum in every iteration (otherwise reuse a memory).
+    growth: bool,
+}
+
+/// splitmix64: a tiny deterministic generator, so the traces are the same on every machine.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}
+
+/// `steps` operations keeping about `target_live` objects live; sizes from `size`.
+fn churn(
+    rng: &mut SplitMix,
+    steps: usize,
+    target_live: usize,
+    mut size: impl FnMut(&mut SplitMix) -> u32,
+) -> (Vec<Op>, usize) {
+    let mut ops = Vec::with_capacity(steps);
+    let mut live: Vec<usize> = Vec::new();
+    let mut allocations = 0;
+    for _ in 0..steps {
+        let allocate = live.is_empty()
+            || (live.len() < target_live * 2
+                && rng.below(2 * target_live as u64) >= live.len() as u64);
+        if allocate {
+            ops.push(Op::Allocate(size(rng)));
+            live.push(allocations);
+            allocations += 1;
+        } else {
+            let index = rng.below(live.len() as u64) as usize;
+            ops.push(Op::Free(live.swap_remove(index)));
+        }
+    }
+    (ops, allocations)
+}
+
+fn traces() -> Vec<Trace> {
+    let mut rng = SplitMix(0x5EED);
+    let (ops, allocations) = churn(&mut rng, 20_000, 512, |rng| 1 + rng.below(128) as u32);
+    let small_churn = Trace {
+        name: "small_churn",
+        ops,
+        allocations,
+        growth: false,
+    };
+
+    let (ops, allocations) = churn(&mut rng, 20_000, 128, |rng| {
+        let shift = 3 + rng.below(14) as u32; // 8 B ..= 64 KiB
+        (1u32 << shift) - rng.below(1 << (shift - 1)) as u32
+    });
+    let mixed_sizes = Trace {
+        name: "mixed_sizes",
+        ops,
+        allocations,
+        growth: false,
+    };
+
+    let mut ops = Vec::new();
+    for index in 0..20_000 {
+        ops.push(Op::Allocate(1 + rng.below(256) as u32));
+        if index % 8 == 7 {
+            ops.push(Op::Free(index - rng.below(8) as usize));
+        }
+    }
+    let growth_heavy = Trace {
+        name: "growth_heavy",
+        ops,
+        allocations: 20_000,
+        growth: true,
+    };
+
+    vec![small_churn, mixed_sizes, growth_heavy]
+}
+
+/// sc-allocator's view of the same memory type.
+struct ReferenceMemory(VecMemory);
+
+impl sc_allocator::Memory for ReferenceMemory {
+    #[inline]
+    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
+        run(&mut self.0.data)
+    }
+    #[inline]
+    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
+        run(&self.0.data)
+    }
+    fn grow(&mut self, additional: u32) -> Result<(), ()> {
+        Memory::grow(&mut self.0, additional)
+    }
+    #[inline]
+    fn pages(&self) -> u32 {
+        Memory::pages(&self.0)
+    }
+    #[inline]
+    fn max_pages(&self) -> Option<u32> {
+        Memory::max_pages(&self.0)
+    }
+}
+
+/// Replays `trace` through subexec's allocator; `pointers` receives every returned pointer.
+fn replay_subexec(trace: &Trace, memory: &mut VecMemory, pointers: &mut Vec<u32>) {
+    let mut heap = FreeingBumpHeapAllocator::new(0);
+    pointers.clear();
+    for op in &trace.ops {
+        match *op {
+            Op::Allocate(size) => pointers.push(heap.allocate(memory, size).expect("trace fits")),
+            Op::Free(index) => heap
+                .deallocate(memory, pointers[index])
+                .expect("trace frees live pointers"),
+        }
+    }
+}
+
+/// Replays `trace` through sc-allocator; `pointers` receives every returned pointer.
+fn replay_reference(trace: &Trace, memory: &mut ReferenceMemory, pointers: &mut Vec<u32>) {
+    let mut heap = sc_allocator::FreeingBumpHeapAllocator::new(0);
+    pointers.clear();
+    for op in &trace.ops {
+        match *op {
+            Op::Allocate(size) => {
+                pointers.push(heap.allocate(memory, size).expect("trace fits").into())
+            }
+            Op::Free(index) => heap
+                .deallocate(memory, Pointer::new(pointers[index]))
+                .expect("trace frees live pointers"),
+        }
+    }
+}
+
+fn allocator(c: &mut Criterion) {
+    for trace in traces() {
+        let fresh = || VecMemory::new(1, None);
+        let (mut ours, mut reference) = (Vec::new(), Vec::new());
+        let (mut our_memory, mut reference_memory) = (fresh(), ReferenceMemory(fresh()));
+        replay_subexec(&trace, &mut our_memory, &mut ours);
+        replay_reference(&trace, &mut reference_memory, &mut reference);
+        assert_eq!(ours, reference, "{}: pointers differ", trace.name);
+        assert_eq!(
+            our_memory, reference_memory.0,
+            "{}: memories differ",
+            trace.name
+        );
+        assert_eq!(ours.len(), trace.allocations);
+
+        let mut group = c.benchmark_group(format!("allocator/{}", trace.name));
+        let mut pointers = Vec::with_capacity(trace.allocations);
+        if trace.growth {
+            group.bench_function("subexec", |b| {
+                b.iter_batched_ref(
+                    fresh,
+                    |memory| replay_subexec(black_box(&trace), memory, &mut pointers),
+                    BatchSize::LargeInput,
+                )
+            });
+            group.bench_function("sc-allocator", |b| {
+                b.iter_batched_ref(
+                    || ReferenceMemory(fresh()),
+                    |memory| replay_reference(black_box(&trace), memory, &mut pointers),
+                    BatchSize::LargeInput,
+                )
+            });
+        } else {
+            // The memories from the check above are already grown to what the trace needs.
+            group.bench_function("subexec", |b| {
+                b.iter(|| replay_subexec(black_box(&trace), &mut our_memory, &mut pointers))
+            });
+            group.bench_function("sc-allocator", |b| {
+                b.iter(|| replay_reference(black_box(&trace), &mut reference_memory, &mut pointers))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, allocator);
+criterion_main!(benches);
