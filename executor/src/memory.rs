@@ -6,6 +6,10 @@
 //! The runtime's own `memory.grow` is capped at the strategy's maximum: by the memory type for
 //! an imported memory, by the store's limits ([`memory_limiter`]) for a module-defined one.
 //!
+//! Substrate rewrites the module's memory limits; wasmi can only respect them. Where a module
+//! *declares* a maximum below the strategy's (Rust-built runtimes declare none), that declared
+//! maximum wins: the heap is clamped to it.
+//!
 //! # The static heap without paying for it
 //! wasmi zero-fills memory eagerly, so creating a memory of `initial + 2048` pages costs about
 //! 70 ms and 130 MiB of resident memory per call, although most calls touch a few pages.

@@ -63,3 +63,12 @@ fn errors_are_reported_not_panicked() {
     assert!(!ok);
     assert!(stderr.starts_with("error:"), "{stderr}");
 }
+
+#[test]
+fn fuel_and_results_are_identical_across_processes() {
+    let first = subexec(&["run", "--fuel", "1000000000"]);
+    let second = subexec(&["run", "--fuel", "1000000000"]);
+    assert!(first.0, "{}", first.2);
+    assert!(first.1.contains("fuel Some("), "{}", first.1);
+    assert_eq!(first, second);
+}
