@@ -84,3 +84,16 @@ impl HostState {
         self.storage
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_static<T: Send + 'static>() {}
+
+    #[test]
+    fn host_state_and_storage_can_move_into_an_engine_store() {
+        assert_send_static::<HostState>();
+        assert_send_static::<StorageState>();
+    }
+}
