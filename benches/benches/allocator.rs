@@ -17,8 +17,14 @@
 //! sides and the returned pointers and final memories compared.
 //!
 //! Run: `cargo bench -p subexec-benches --bench allocator -- --warm-up-time 1 --measurement-time 3`
+//!
+//! Wall-clock times on a shared machine are noisy, so the bench also has a replay-only mode for
+//! counting instructions, which load does not change: `ALLOCATOR_BENCH_REPLAY="<subexec|
+//! sc-allocator> <trace> <times>"` replays one trace that many times (on one reused memory) and
+//! exits; run it under `valgrind --tool=cachegrind` with two different counts and divide the
+//! difference (see `docs/PERFORMANCE.md`).
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, BatchSize, Criterion};
 use sp_wasm_interface::Pointer;
 use std::hint::black_box;
 use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory};
@@ -221,5 +227,42 @@ fn allocator(c: &mut Criterion) {
     }
 }
 
+/// The replay-only mode: `ALLOCATOR_BENCH_REPLAY="<allocator> <trace> <times>"`.
+fn replay_only(spec: &str) {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let [allocator, name, times] = words[..] else {
+        panic!("ALLOCATOR_BENCH_REPLAY wants \"<subexec|sc-allocator> <trace> <times>\"");
+    };
+    let times: usize = times.parse().expect("a replay count");
+    let trace = traces()
+        .into_iter()
+        .find(|trace| trace.name == name)
+        .expect("small_churn, mixed_sizes or growth_heavy");
+    let mut pointers = Vec::with_capacity(trace.allocations);
+    match allocator {
+        "subexec" => {
+            let mut memory = VecMemory::new(1, None);
+            for _ in 0..times {
+                replay_subexec(black_box(&trace), &mut memory, &mut pointers);
+            }
+        }
+        "sc-allocator" => {
+            let mut memory = ReferenceMemory(VecMemory::new(1, None));
+            for _ in 0..times {
+                replay_reference(black_box(&trace), &mut memory, &mut pointers);
+            }
+        }
+        other => panic!("unknown allocator {other}"),
+    }
+}
+
 criterion_group!(benches, allocator);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("ALLOCATOR_BENCH_REPLAY") {
+        replay_only(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
