@@ -22,8 +22,9 @@
 //! - [`memory`]: memory provision and the lazily backed static heap.
 //! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
-//! - [`call`]: one call on a fresh instance ([`CallOutcome`]).
-//! - [`version`]: [`RuntimeVersion`] from custom sections or `Core_version`.
+//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
+//!   instance; `trap`: wasmi errors to [`CallError`]s.
+//! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
 //!
 //! # Determinism
@@ -39,11 +40,14 @@ pub mod call;
 pub mod config;
 pub mod error;
 pub mod heap;
+mod instance;
 mod linker;
 pub mod memory;
 pub mod runtime;
+mod runtime_version;
 mod scan;
 mod store;
+mod trap;
 pub mod version;
 
 use std::sync::Arc;
