@@ -44,7 +44,9 @@ impl Runtime {
         }
         let instance = match instantiate(&mut store, prepared, plan) {
             Ok(instance) => instance,
-            Err(e) => return (Err(e), false, storage),
+            // E.g. a data segment past the module's initial pages but inside the static heap
+            // (which a pre-grown memory holds): lazy backing may be the cause.
+            Err(e) => return (Err(e), true, storage),
         };
         let Some(memory) = store.data().memory else {
             return (Err(CallError::Engine("no memory".into())), false, storage);

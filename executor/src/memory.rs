@@ -25,9 +25,10 @@
 //! - lazy backing is used only for modules whose code contains neither `memory.size` nor
 //!   `memory.grow` ([`crate::scan`]): nothing else lets wasm observe the memory's size.
 //! - What remains observable is an access beyond the real size: a load or store there traps,
-//!   and a host function reading or writing there fails, where the pre-grown memory would have
-//!   worked (so would a forged free-list link pointing there). Such a call ends in a
-//!   memory-out-of-bounds trap or a host-function error; when a lazily backed call fails that
+//!   a data segment placed there fails instantiation, and a host function reading or writing
+//!   there fails, where the pre-grown memory would have worked (so would a forged free-list
+//!   link pointing there). Such a call ends in an instantiation error, a memory-out-of-bounds
+//!   trap or a host-function error; when a lazily backed call fails that
 //!   way while its memory is still below `V`, it is run again from scratch on a pre-grown memory
 //!   and storage as they were before the call, and that run's result is the call's result.
 //!   Every run is deterministic, so the retry gives what the pre-grown memory gives.

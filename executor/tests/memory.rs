@@ -235,3 +235,23 @@ fn floats_are_canonicalised() {
     assert!(f64::from_bits(bits).is_nan());
     assert_eq!(bits, 0x7ff8_0000_0000_0000);
 }
+
+#[test]
+fn data_segment_inside_the_static_heap_but_past_the_initial_pages() {
+    let src = r#"(module
+      (import "env" "memory" (memory 1))
+      (global (export "__heap_base") i32 (i32.const 1024))
+      (data (i32.const 100000) "hi")
+      (func (export "read") (param i32 i32) (result i64)
+        (i64.or (i64.const 100000) (i64.shl (i64.const 2) (i64.const 32)))))"#;
+    let wasm = wat::parse_str(src).unwrap();
+    // In Substrate the imported memory has initial + extra pages, so the segment fits.
+    let rt = load(&wasm, HeapAllocStrategy::Static { extra_pages: 10 });
+    assert!(rt.static_heap_is_lazy());
+    assert_eq!(call(&rt, "read", &[]).unwrap().output, b"hi");
+    let rt = load(&wasm, HeapAllocStrategy::Static { extra_pages: 0 });
+    assert!(matches!(
+        call(&rt, "read", &[]),
+        Err(CallError::Instantiation(_))
+    ));
+}
