@@ -82,7 +82,9 @@ pub enum HostErrorCause {
     /// The allocator failed to free.
     #[error("Failed to deallocate memory: \"{0}\"")]
     Deallocation(subexec_allocator::Error),
-    /// The runtime called `ext_panic_handler_abort_on_panic_version_1`.
+    /// The runtime panicked with this message. [`crate::invoke`] never returns it:
+    /// `ext_panic_handler_abort_on_panic_version_1` records the message and returns, and the
+    /// runtime then traps; an executor may use this cause to report that trap.
     #[error("runtime panicked: {0}")]
     Panicked(String),
     /// `ext_misc_runtime_version_version_1` without a [`crate::ReadRuntimeVersion`].

@@ -22,8 +22,8 @@
 //! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
 //!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
 //!   UTF-8 traps.
-//! - `panic_handler_abort_on_panic` is `#[trap_on_return]`: the host call itself fails with
-//!   [`HostErrorCause::Panicked`] after recording the message ([`HostState::panic_message`]).
+//! - `panic_handler_abort_on_panic` records the message ([`HostState::panic_message`]) and
+//!   returns normally; `#[trap_on_return]` makes the runtime trap right after (as abi.md says).
 //! - State-version and log-level arguments are `PassAs<_, u8>`: the `i32` is truncated to `u8`
 //!   first, so `256` means version 0.
 //! - `storage_append` only checks the stored value's `Compact<u32>` count prefix (the items
