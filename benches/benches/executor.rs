@@ -196,5 +196,42 @@ fn call_setup(c: &mut Criterion) {
     group.finish();
 }
 
+/// `EXECUTOR_BENCH_REPLAY="<subexec|floor> <method> <calls>"`: make that many calls and exit,
+/// for instruction counts under valgrind (load-independent; see docs/PERFORMANCE.md).
+fn replay(spec: &str) {
+    let mut parts = spec.split_whitespace();
+    let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
+        panic!("EXECUTOR_BENCH_REPLAY=\"<subexec|floor> <method> <calls>\"");
+    };
+    let calls: usize = calls.parse().expect("a number of calls");
+    let code = node_template_code();
+    match side {
+        "subexec" => {
+            let runtime = subexec_runtime(&code, HeapAllocStrategy::default());
+            for _ in 0..calls {
+                black_box(subexec_call(&runtime, method));
+            }
+        }
+        "floor" => {
+            let wasm = decompress(&code, CODE_BLOB_BOMB_LIMIT)
+                .unwrap()
+                .into_owned();
+            let floor = Floor::new(&wasm);
+            for _ in 0..calls {
+                black_box(floor.call(method, 0));
+            }
+        }
+        other => panic!("unknown side {other}"),
+    }
+}
+
 criterion_group!(benches, node_template, call_setup);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("EXECUTOR_BENCH_REPLAY") {
+        replay(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -4,7 +4,7 @@
 //! A runtime either imports `env.memory` (the host creates it with the limits the heap strategy
 //! gives) or defines and exports `memory` (legacy; the host grows it after instantiation).
 //! The runtime's own `memory.grow` is capped at the strategy's maximum: by the memory type for
-//! an imported memory, by the store's limits ([`memory_limiter`]) for a module-defined one.
+//! an imported memory, by the store's limits (`memory_limiter`) for a module-defined one.
 //!
 //! Substrate rewrites the module's memory limits; wasmi can only respect them. Where a module
 //! *declares* a maximum below the strategy's (Rust-built runtimes declare none), that declared
@@ -23,7 +23,7 @@
 //!   out-of-memory points are those of a memory pre-grown to `V`, where it would never grow.
 //!   Output read back in `[real size, V)` is zeros, as it would be in the pre-grown memory.
 //! - lazy backing is used only for modules whose code contains neither `memory.size` nor
-//!   `memory.grow` ([`crate::scan`]): nothing else lets wasm observe the memory's size.
+//!   `memory.grow` (`scan`): nothing else lets wasm observe the memory's size.
 //! - What remains observable is an access beyond the real size: a load or store there traps,
 //!   a data segment placed there fails instantiation, and a host function reading or writing
 //!   there fails, where the pre-grown memory would have worked (so would a forged free-list

@@ -1,8 +1,8 @@
 //! Loading: blob → validated, compiled module with its imports resolved, cached per code hash.
 //!
 //! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
-//! and looks it up in a small cache; on a miss it decompresses, scans ([`crate::scan`]),
-//! validates and compiles (eagerly) the module, resolves its imports ([`crate::linker`]),
+//! and looks it up in a small cache; on a miss it decompresses, scans (`scan`),
+//! validates and compiles (eagerly) the module, resolves its imports (`linker`),
 //! checks the exports the ABI needs (`__heap_base`, a memory) and reads the embedded version.
 //! A [`Runtime`] is a cheap handle on that compiled code plus the heap strategy for its calls.
 //!

@@ -31,7 +31,9 @@ pub(crate) fn classify(
                 (error, memory_related)
             }
             HostTrap::Missing(name) => (CallError::MissingFunctionCalled(name.clone()), false),
-            HostTrap::NoState(_) => (CallError::Engine(trap.to_string()), false),
+            HostTrap::NoState(_) | HostTrap::BadResult(_) => {
+                (CallError::Engine(trap.to_string()), false)
+            }
         };
     }
     match error.as_trap_code() {

@@ -126,3 +126,50 @@ fn misc_runtime_version_reads_another_blob() {
         ]
     );
 }
+
+#[test]
+fn host_api_script_through_typed_and_generic_host_functions() {
+    let runtime = Executor::default().load(CLASSIC).unwrap();
+    let (k, v) = (b"key".to_vec(), b"value".to_vec());
+    let script = vec![
+        HostCall::StorageSet(k.clone(), v.clone()),
+        HostCall::StorageGet(k.clone()),
+        // (i64, i64, i32) -> i64: the generic path.
+        HostCall::StorageRead {
+            key: k.clone(),
+            offset: 1,
+            len: 2,
+        },
+        HostCall::StorageExists(k.clone()),
+        HostCall::StartTransaction,
+        HostCall::StorageClear(k.clone()),
+        HostCall::StorageExists(k.clone()),
+        HostCall::RollbackTransaction,
+        HostCall::StorageNextKey(Vec::new()),
+        HostCall::LogMaxLevel,
+    ];
+    let mut storage = empty_storage();
+    let out = runtime
+        .call(&mut storage, entries::HOST_API_RUN, &script.encode())
+        .unwrap();
+    let returns = Vec::<HostReturn>::decode(&mut &out.output[..]).unwrap();
+    assert_eq!(
+        returns,
+        vec![
+            HostReturn::Unit,
+            HostReturn::OptionBytes(Some(v.clone())),
+            HostReturn::Read {
+                remaining: Some(4),
+                data: b"al".to_vec()
+            },
+            HostReturn::Bool(true),
+            HostReturn::Unit,
+            HostReturn::Unit,
+            HostReturn::Bool(false),
+            HostReturn::Unit,
+            HostReturn::OptionBytes(Some(k.clone())),
+            HostReturn::U32(0),
+        ]
+    );
+    assert_eq!(storage.get(&k), Some(v));
+}
