@@ -18,7 +18,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use serde_json::Value as Json;
 use subexec_executor::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
 use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, Runtime};
