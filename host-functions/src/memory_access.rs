@@ -43,6 +43,19 @@ pub fn check(memory: &impl Memory, ptr: u32, len: u32) -> Result<(), HostErrorCa
     memory.with_access(|mem| checked_range(ptr, len, mem.len()).map(drop))
 }
 
+/// Runs `run` on the `len` bytes at `ptr`, borrowed from guest memory (no copy).
+pub fn with_slice<R>(
+    memory: &impl Memory,
+    ptr: u32,
+    len: u32,
+    run: impl FnOnce(&[u8]) -> R,
+) -> Result<R, HostErrorCause> {
+    memory.with_access(|mem| {
+        let range = checked_range(ptr, len, mem.len())?;
+        Ok(run(&mem[range]))
+    })
+}
+
 /// Copies `len` bytes at `ptr` out of guest memory.
 pub fn read(memory: &impl Memory, ptr: u32, len: u32) -> Result<Vec<u8>, HostErrorCause> {
     memory.with_access(|mem| {

@@ -139,6 +139,17 @@ enum Arg {
     Fixed(usize),
 }
 
+/// The text of `trie-db` 0.32's debug assertion in `NibbleSlice::mid`.
+const TRIE_DB_DEBUG_ASSERTION: &str = "self.len() >= i";
+
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".into())
+}
+
 /// Where a blob was laid out: (pointer, length).
 type Place = (u32, u32);
 
@@ -334,7 +345,13 @@ proptest! {
                         theirs_fn.execute(&mut reference, &mut values.clone().into_iter())
                     })
                 }))
-                .unwrap_or_else(|_| Err("panicked".into()));
+                .unwrap_or_else(|payload| Err(panic_text(payload)));
+                // `trie-db` 0.32 trips a debug assertion when a root is computed after an absent
+                // empty key was deleted (release builds do not check it): such cases say nothing
+                // about subexec, so they are discarded.
+                if let Err(message) = &expected {
+                    prop_assume!(!message.contains(TRIE_DB_DEBUG_ASSERTION));
+                }
                 let got = invoke(function, &mut ours, &mut our_memory, &values);
                 prop_assert_eq!(got.is_ok(), expected.is_ok(), "{} {:?}: ours {:?}, sp-io {:?}", function.name(), values, got, expected);
                 if let (Ok(got), Ok(expected)) = (&got, &expected) {
@@ -349,7 +366,17 @@ proptest! {
         }
         if !trapped {
             overlay.exit_runtime().unwrap();
-            let drained = overlay.drain_storage_changes(&backend, SpStateVersion::V0).unwrap();
+            let drained = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                overlay.drain_storage_changes(&backend, SpStateVersion::V0)
+            }));
+            let drained = match drained {
+                Ok(drained) => drained.unwrap(),
+                Err(payload) => {
+                    let message = panic_text(payload);
+                    prop_assume!(!message.contains(TRIE_DB_DEBUG_ASSERTION));
+                    panic!("{message}");
+                }
+            };
             let changes = ours.finish().changes();
             let main: TrieChanges = drained.main_storage_changes.into_iter().collect();
             prop_assert_eq!(&changes.main, &main);

@@ -83,6 +83,17 @@ impl<'a> Args<'a> {
         self.i32(index).map(|v| v as u32)
     }
 
+    /// Runs `run` on the bytes of the fat pointer at `index`, borrowed from memory.
+    pub fn with_bytes<R>(
+        &self,
+        memory: &impl Memory,
+        index: usize,
+        run: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, HostErrorCause> {
+        let (ptr, len) = memory_access::unpack_ptr_len(self.i64(index)?);
+        memory_access::with_slice(memory, ptr, len, run)
+    }
+
     /// Copies the bytes of the fat pointer at `index` out of memory.
     pub fn bytes(&self, memory: &impl Memory, index: usize) -> Result<Vec<u8>, HostErrorCause> {
         memory_access::read_fat(memory, self.i64(index)?)
@@ -146,9 +157,33 @@ pub(crate) fn return_option_bytes(
     match value {
         None => return_parts(allocator, memory, &[&[0]]),
         Some(bytes) => {
-            let prefix = Compact(bytes.len() as u32).encode();
-            return_parts(allocator, memory, &[&[1], &prefix, bytes])
+            let mut prefix = CompactPrefix::default();
+            Compact(bytes.len() as u32).encode_to(&mut prefix);
+            return_parts(allocator, memory, &[&[1], prefix.as_slice(), bytes])
         }
+    }
+}
+
+/// A SCALE `Compact<u32>` encoded on the stack (at most 5 bytes).
+#[derive(Default)]
+struct CompactPrefix {
+    bytes: [u8; 5],
+    len: usize,
+}
+
+impl CompactPrefix {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl parity_scale_codec::Output for CompactPrefix {
+    fn write(&mut self, bytes: &[u8]) {
+        // A `Compact<u32>` is at most 5 bytes; anything beyond is dropped rather than panicking.
+        let end = (self.len + bytes.len()).min(self.bytes.len());
+        let take = end - self.len;
+        self.bytes[self.len..end].copy_from_slice(&bytes[..take]);
+        self.len = end;
     }
 }
 

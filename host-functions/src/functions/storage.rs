@@ -10,11 +10,11 @@ use crate::storage::{StateVersion, TrieId};
 
 /// `get(key) -> Option<Vec<u8>>`.
 pub fn get(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
-    let key = args.bytes(memory, 0)?;
     let HostState {
         storage, allocator, ..
     } = state;
-    let value = storage.storage(TrieId::Main, &key)?;
+    // The key is looked up in place: no copy of it is made.
+    let value = args.with_bytes(memory, 0, |key| storage.storage(TrieId::Main, key))??;
     return_option_bytes(allocator, memory, value.as_deref())
 }
 
