@@ -11,7 +11,7 @@
 //! before every call) would only add a way to diverge.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
@@ -19,7 +19,7 @@ use wasmi::{Engine, ExternType, Module, ValType};
 
 use crate::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
 use crate::config::{ExecutorBuilder, Settings};
-use crate::error::{LoadError, VersionError};
+use crate::error::LoadError;
 use crate::heap::HeapAllocStrategy;
 use crate::linker::{resolve_imports, ImportSlot};
 use crate::scan::{scan, ScanReport};
@@ -75,8 +75,8 @@ pub(crate) struct Prepared {
     pub memory: MemorySource,
     pub scan: ScanReport,
     pub embedded_version: Option<RuntimeVersion>,
-    /// `Core_version`'s raw output and its decoding, computed on first need.
-    pub called_version: OnceLock<Result<(Vec<u8>, RuntimeVersion), VersionError>>,
+    /// `Core_version`'s raw output and its decoding, once a call succeeded.
+    pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
 }
 
 struct Inner {
@@ -210,7 +210,7 @@ impl Executor {
             memory,
             scan,
             embedded_version,
-            called_version: OnceLock::new(),
+            called_version: Mutex::new(None),
         })
     }
 }

@@ -99,3 +99,55 @@ fn runtime_version_reader_reads_other_blobs() {
     assert_eq!(executor.read_runtime_version(&wasm), Ok(version.encode()));
     assert!(executor.read_runtime_version(b"not wasm").is_err());
 }
+
+/// A runtime whose `Core_version` first looks up the version of `inner` (embedded in a data
+/// segment) and traps if that lookup gives `None`.
+fn nesting_runtime(inner: &[u8], version: &[u8]) -> Vec<u8> {
+    let data_at = 1024usize;
+    let version_at = data_at + inner.len();
+    let heap_base = (version_at + version.len() + 8).next_multiple_of(8);
+    let pages = heap_base / 65_536 + 1;
+    let src = format!(
+        r#"(module
+  (import "env" "memory" (memory {pages}))
+  (import "env" "ext_misc_runtime_version_version_1" (func $rv (param i64) (result i64)))
+  (global (export "__heap_base") i32 (i32.const {heap_base}))
+  (data (i32.const {data_at}) "{inner_data}")
+  (data (i32.const {version_at}) "{version_data}")
+  (func (export "Core_version") (param i32 i32) (result i64)
+    (local $r i64)
+    (local.set $r (call $rv (i64.or (i64.const {data_at}) (i64.shl (i64.const {inner_len}) (i64.const 32)))))
+    (if (i32.eqz (i32.load8_u (i32.wrap_i64 (local.get $r)))) (then unreachable))
+    (i64.or (i64.const {version_at}) (i64.shl (i64.const {version_len}) (i64.const 32)))))"#,
+        inner_data = wat_bytes(inner),
+        version_data = wat_bytes(version),
+        inner_len = inner.len(),
+        version_len = version.len(),
+    );
+    wat::parse_str(src).unwrap()
+}
+
+#[test]
+fn nested_version_lookups_are_bounded_and_independent_of_caching() {
+    use subexec_host_functions::ReadRuntimeVersion;
+    let version = sample().encode();
+    // chain[0] answers directly; chain[k] looks up chain[k - 1] first.
+    let mut chain = vec![core_version_runtime(&version, "")];
+    for k in 1..=5 {
+        let next = nesting_runtime(&chain[k - 1], &version);
+        chain.push(next);
+    }
+    let limit = subexec_executor::MAX_NESTED_VERSION_READS as usize;
+    let shared = Executor::default();
+    for (k, blob) in chain.iter().enumerate() {
+        // Reading chain[k] nests k + 1 lookups.
+        let expected_ok = k < limit;
+        for executor in [&Executor::default(), &shared] {
+            let read = executor.read_runtime_version(blob);
+            assert_eq!(read.is_ok(), expected_ok, "chain[{k}]: {read:?}");
+            if expected_ok {
+                assert_eq!(read.unwrap(), version);
+            }
+        }
+    }
+}
