@@ -75,7 +75,7 @@ fn decompress_zstd(mut stream: &[u8], bomb_limit: usize) -> Result<Vec<u8>, Blob
             Err(e) => return Err(invalid(&e)),
         };
         // Budget: at most one byte past the limit is ever produced.
-        let budget = (bomb_limit + 1).saturating_sub(out.len()) as u64;
+        let budget = bomb_limit.saturating_add(1).saturating_sub(out.len()) as u64;
         decoder
             .take(budget)
             .read_to_end(&mut out)

@@ -255,3 +255,36 @@ fn data_segment_inside_the_static_heap_but_past_the_initial_pages() {
         Err(CallError::Instantiation(_))
     ));
 }
+
+#[test]
+fn output_in_the_untouched_static_heap_reads_zeros() {
+    let src = runtime_wat(
+        "(func (export \"far_output\") (param i32 i32) (result i64) \
+           (call $pack (i32.const 0x100000) (i32.const 4)))",
+    );
+    let lazy = load(
+        &wat::parse_str(&src).unwrap(),
+        HeapAllocStrategy::Static { extra_pages: 40 },
+    );
+    assert!(lazy.static_heap_is_lazy());
+    assert_eq!(call(&lazy, "far_output", &[]).unwrap().output, vec![0; 4]);
+    let grown = load(
+        &wat::parse_str(runtime_wat(
+            "(func (export \"far_output\") (param i32 i32) (result i64) \
+               (drop (memory.size)) (call $pack (i32.const 0x100000) (i32.const 4)))",
+        ))
+        .unwrap(),
+        HeapAllocStrategy::Static { extra_pages: 40 },
+    );
+    assert!(!grown.static_heap_is_lazy());
+    assert_eq!(call(&grown, "far_output", &[]).unwrap().output, vec![0; 4]);
+    // Past the static heap: out of bounds for both.
+    let small = load(
+        &wat::parse_str(&src).unwrap(),
+        HeapAllocStrategy::Static { extra_pages: 10 },
+    );
+    assert!(matches!(
+        call(&small, "far_output", &[]),
+        Err(CallError::OutputOutOfBounds { .. })
+    ));
+}
