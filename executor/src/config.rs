@@ -10,9 +10,9 @@
 //! uses is the same on the first call on a fresh engine as on every later one.
 //!
 //! Recursion: wasmi interprets on its own heap-allocated stacks, never on the host stack, so
-//! deep recursion cannot overflow the host. A call traps with "stack overflow" when it nests
-//! more than [`DEFAULT_MAX_RECURSION_DEPTH`] (65 536, about Substrate's effective limit of
-//! small frames) wasm calls, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
+//! deep recursion cannot overflow the host. A call traps with "stack overflow" when it would
+//! hold more than [`DEFAULT_MAX_RECURSION_DEPTH`] (65 536, about Substrate's effective limit of
+//! small frames) wasm frames at once, the entry point's included, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
 //! limits depend only on the code and its input, so the trap point is deterministic.
 
 use crate::heap::HeapAllocStrategy;

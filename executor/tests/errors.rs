@@ -351,3 +351,28 @@ fn wasm_feature_set() {
         Err(LoadError::InvalidWasm(_))
     ));
 }
+
+#[test]
+fn recursion_limit_is_exact() {
+    // `recurse(n)` nests the entry point plus n + 1 frames of `$rec`: at most 65 536 frames.
+    use subexec_executor::config::DEFAULT_MAX_RECURSION_DEPTH;
+    let rt = load(&runtime_wasm(), HeapAllocStrategy::default());
+    let deepest = DEFAULT_MAX_RECURSION_DEPTH - 2;
+    let ok = call(&rt, "recurse", &deepest.to_le_bytes()).unwrap();
+    assert_eq!(out_u32(&ok), deepest);
+    assert_eq!(
+        call(&rt, "recurse", &(deepest + 1).to_le_bytes()),
+        Err(CallError::StackOverflow)
+    );
+    // A lower configured limit moves the boundary accordingly.
+    let shallow = Executor::builder()
+        .max_recursion_depth(1000)
+        .build()
+        .load(&runtime_wasm())
+        .unwrap();
+    assert!(call(&shallow, "recurse", &998u32.to_le_bytes()).is_ok());
+    assert_eq!(
+        call(&shallow, "recurse", &999u32.to_le_bytes()),
+        Err(CallError::StackOverflow)
+    );
+}
