@@ -1,7 +1,8 @@
 //! Hostile input: random sequences of calls to every host function, with random arguments
 //! (well-formed or not, sometimes of the wrong arity or type) against random memory contents.
 //! No call may panic; a call that fails must leave the storage (pending changes and
-//! transaction depth) exactly as it was before it.
+//! transaction depth) exactly as it was before it; and a second run of the same calls gives
+//! the same results, memory, allocator statistics and storage.
 
 mod common;
 
@@ -116,10 +117,16 @@ proptest! {
         calls in proptest::collection::vec(call(), 1..24),
     ) {
         let mut g = guest(&bytes);
+        // A second guest replays the same calls: every result, the memory and the storage
+        // must come out identical (determinism).
+        let mut twin = guest(&bytes);
         for (function, args) in calls {
             let before = g.state.storage().changes();
             let depth = g.state.storage().overlay().transaction_depth();
-            match g.call(function, &args) {
+            let outcome = g.call(function, &args);
+            prop_assert_eq!(&twin.call(function, &args), &outcome);
+            prop_assert!(twin.memory.data == g.memory.data);
+            match outcome {
                 Ok(result) => {
                     let returns = function.result();
                     prop_assert_eq!(result.map(|v| v.value_type()), returns, "{}", function.name());
@@ -131,7 +138,10 @@ proptest! {
                 }
             }
         }
+        prop_assert_eq!(twin.state.allocator_stats(), g.state.allocator_stats());
         let storage = g.state.finish();
-        prop_assert!(storage.try_root(StateVersion::V0).is_ok());
+        let twin_storage = twin.state.finish();
+        prop_assert_eq!(storage.changes(), twin_storage.changes());
+        prop_assert_eq!(storage.try_root(StateVersion::V0), twin_storage.try_root(StateVersion::V0));
     }
 }
