@@ -17,6 +17,12 @@ pub const DEFAULT_CHILD_STORAGE_PREFIX: &[u8] = b":child_storage:default:";
 /// `:child_storage:`, the prefix of every child-trie root key in the main trie.
 pub const CHILD_STORAGE_PREFIX: &[u8] = b":child_storage:";
 
+/// The main-trie key holding the root of the default child trie `storage_key`:
+/// `:child_storage:default:` ++ `storage_key`.
+pub fn prefixed_child_key(storage_key: &[u8]) -> Vec<u8> {
+    [DEFAULT_CHILD_STORAGE_PREFIX, storage_key].concat()
+}
+
 /// Which trie an operation addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TrieId<'a> {
@@ -31,7 +37,7 @@ impl TrieId<'_> {
     pub fn prefixed_storage_key(&self) -> Option<Vec<u8>> {
         match self {
             TrieId::Main => None,
-            TrieId::DefaultChild(key) => Some([DEFAULT_CHILD_STORAGE_PREFIX, key].concat()),
+            TrieId::DefaultChild(key) => Some(prefixed_child_key(key)),
         }
     }
 }
@@ -99,9 +105,7 @@ impl InMemoryBackend {
                 continue;
             }
             let root = trie_root::trie_root(version, child.iter());
-            let prefixed = TrieId::DefaultChild(&storage_key)
-                .prefixed_storage_key()
-                .unwrap_or_default();
+            let prefixed = prefixed_child_key(&storage_key);
             backend.top.insert(prefixed, root.to_vec());
             backend.children.insert(storage_key, child);
         }
@@ -125,9 +129,7 @@ impl InMemoryBackend {
         for (storage_key, child_changes) in &changes.children {
             let child = self.children.entry(storage_key.clone()).or_default();
             apply_map(child, child_changes);
-            let prefixed = TrieId::DefaultChild(storage_key)
-                .prefixed_storage_key()
-                .unwrap_or_default();
+            let prefixed = prefixed_child_key(storage_key);
             if child.is_empty() {
                 self.children.remove(storage_key);
                 self.top.remove(&prefixed);

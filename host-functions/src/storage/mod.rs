@@ -16,8 +16,8 @@ pub mod trie_root;
 
 pub use append::append_item;
 pub use backend::{
-    Backend, BackendError, InMemoryBackend, StorageMap, TrieId, CHILD_STORAGE_PREFIX,
-    DEFAULT_CHILD_STORAGE_PREFIX,
+    prefixed_child_key, Backend, BackendError, InMemoryBackend, StorageMap, TrieId,
+    CHILD_STORAGE_PREFIX, DEFAULT_CHILD_STORAGE_PREFIX,
 };
 pub use changes::{StorageChanges, TrieChanges};
 pub use overlay::{ChangeSet, Overlay};

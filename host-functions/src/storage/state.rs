@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use super::backend::{Backend, BackendError, TrieId, CHILD_STORAGE_PREFIX};
+use super::backend::{prefixed_child_key, Backend, BackendError, TrieId, CHILD_STORAGE_PREFIX};
 use super::changes::StorageChanges;
 use super::overlay::{ChangeSet, Overlay};
 use super::transactions::TransactionError;
@@ -241,9 +241,7 @@ impl StorageState {
         let mut map = self.merged(TrieId::Main, Some(self.overlay.top()))?;
         for storage_key in self.overlay.children().keys() {
             let (root, empty) = self.compute_child_root(storage_key, version)?;
-            let prefixed = TrieId::DefaultChild(storage_key)
-                .prefixed_storage_key()
-                .unwrap_or_default();
+            let prefixed = prefixed_child_key(storage_key);
             if empty {
                 map.remove(&prefixed);
             } else {
@@ -284,7 +282,7 @@ impl StorageState {
         version: StateVersion,
     ) -> Result<[u8; 32], BackendError> {
         let trie = TrieId::DefaultChild(storage_key);
-        let prefixed = trie.prefixed_storage_key().unwrap_or_default();
+        let prefixed = prefixed_child_key(storage_key);
         let decode = |stored: Option<&[u8]>| -> [u8; 32] {
             stored
                 .and_then(|bytes| bytes.get(..32))
