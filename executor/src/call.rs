@@ -8,7 +8,9 @@
 //!
 //! Under a lazily backed static heap (see [`crate::memory`]) the call runs inside a storage
 //! transaction of the host's; if it fails in a way only the lazy backing can cause, the
-//! transaction is rolled back and the call is run again on a pre-grown memory.
+//! transaction is rolled back and the call is run again on a pre-grown memory. The re-run's
+//! result (output, statistics, fuel) is the call's; what left the process during the first
+//! run (log lines, prints) is emitted again by the second.
 
 use subexec_allocator::AllocationStats;
 use subexec_host_functions::StorageState;
