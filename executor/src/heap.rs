@@ -11,6 +11,12 @@
 //! selects `Static { extra_pages }` for on-chain calls; see [`HeapAllocStrategy::from_heap_pages`].
 //! How the static heap is provided without paying for untouched pages is explained in
 //! [`crate::memory`].
+//!
+//! Substrate applies these limits by rewriting the module's memory declaration; wasmi checks
+//! an imported memory against the module's declaration instead. Two corners differ as a
+//! result: a declared maximum below the strategy's caps the heap (Rust-built runtimes declare
+//! none), and `Dynamic { maximum_pages }` below the module's initial pages fails
+//! instantiation instead of shrinking the memory.
 
 use parity_scale_codec::Decode;
 
