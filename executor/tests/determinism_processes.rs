@@ -1,0 +1,169 @@
+//! Determinism across processes: the demo workload and a storage-heavy workload, run in two
+//! separate processes, give identical digests of everything a node could observe.
+//!
+//! The test re-executes its own test binary (`std::env::current_exe()`) twice with
+//! [`CHILD_ENV`] set, filtered to this very test; in that mode the test computes the digests
+//! and prints them on a line starting with [`MARKER`] instead of spawning. The parent compares
+//! both children with each other and with its own in-process digests.
+//!
+//! Each workload's digest is blake2-256 over the SCALE encoding, call by call, of: the method,
+//! the output, the allocator statistics (live, peak, sum, address space), the fuel consumed,
+//! and finally the storage changes (main trie and child tries, in key order). The allocation
+//! trace (every pointer handed out) is not included: neither the allocator nor the executor
+//! exposes one yet; the statistics include `bytes_allocated_sum` and `address_space_used`,
+//! which any different sequence of sizes or bump positions would change.
+
+use std::process::Command;
+
+use parity_scale_codec::Encode;
+use subexec_executor::{blake2_256, empty_storage, CallOutcome, Executor, Runtime};
+use subexec_runtime_blobs::api::{
+    self, entries, AccountId, Block, BlockSummary, StorageParams, StorageReadSummary, Transfer,
+};
+use subexec_runtime_blobs::CLASSIC;
+
+/// Set in a child process; its value is ignored.
+const CHILD_ENV: &str = "SUBEXEC_DETERMINISM_CHILD";
+/// Prefix of the line a child prints its digests on.
+const MARKER: &str = "determinism-digests:";
+/// This test's name, for the child's test filter.
+const TEST_NAME: &str = "workloads_are_identical_across_processes";
+
+/// Values written and read by the storage-heavy workload.
+const STORAGE_COUNT: u32 = 400;
+/// Bytes per value of the storage-heavy workload.
+const STORAGE_VALUE_SIZE: u32 = 300;
+
+fn account(n: u8) -> AccountId {
+    [n; 32]
+}
+
+/// Encodes one call's observable result into `transcript`.
+fn record(transcript: &mut Vec<u8>, method: &str, outcome: &CallOutcome) {
+    method.encode_to(transcript);
+    outcome.output.encode_to(transcript);
+    let stats = &outcome.allocation_stats;
+    (
+        stats.bytes_allocated,
+        stats.bytes_allocated_peak,
+        stats.bytes_allocated_sum,
+        stats.address_space_used,
+    )
+        .encode_to(transcript);
+    outcome.fuel_consumed.encode_to(transcript);
+}
+
+/// Runs `calls` in order on fresh storage; returns the transcript and each call's output.
+fn run(runtime: &Runtime, calls: &[(&str, Vec<u8>)]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut storage = empty_storage();
+    let mut transcript = Vec::new();
+    let mut outputs = Vec::new();
+    for (method, input) in calls {
+        let outcome = runtime
+            .call(&mut storage, method, input)
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
+        record(&mut transcript, method, &outcome);
+        outputs.push(outcome.output);
+    }
+    let changes = storage.changes();
+    changes.main.encode_to(&mut transcript);
+    changes.children.encode_to(&mut transcript);
+    (transcript, outputs)
+}
+
+/// Digests of the demo and the storage-heavy workloads, checking each did its work.
+fn digests() -> [[u8; 32]; 2] {
+    let executor = Executor::builder().fuel(Some(1 << 40)).build();
+    let runtime = executor.load(CLASSIC).expect("the bundled runtime loads");
+
+    let endow: Vec<(AccountId, u128)> = (1..=3).map(|n| (account(n), 10_000)).collect();
+    let transfer = |from, to, amount| Transfer {
+        from: account(from),
+        to: account(to),
+        amount,
+    };
+    let block = Block {
+        number: 7,
+        transfers: vec![
+            transfer(1, 2, 500),
+            transfer(2, 3, 5_000_000),
+            transfer(3, 1, 20),
+        ],
+    };
+    let (demo, outputs) = run(
+        &runtime,
+        &[
+            (entries::DEMO_INITIALIZE, endow.encode()),
+            (entries::DEMO_EXECUTE_BLOCK, block.encode()),
+        ],
+    );
+    let summary: BlockSummary = parity_scale_codec::Decode::decode(&mut &outputs[1][..]).unwrap();
+    // The second transfer exceeds the sender's balance.
+    assert_eq!((summary.applied, summary.failed), (2, 1));
+
+    let params = StorageParams {
+        count: STORAGE_COUNT,
+        value_size: STORAGE_VALUE_SIZE,
+    };
+    let (storage_heavy, outputs) = run(
+        &runtime,
+        &[
+            (entries::BENCH_STORAGE_POPULATE, params.encode()),
+            (entries::BENCH_STORAGE_READ, params.encode()),
+            (
+                entries::HOST_API_RUN,
+                vec![api::HostCall::StorageRoot(Some(1))].encode(),
+            ),
+        ],
+    );
+    let read: StorageReadSummary =
+        parity_scale_codec::Decode::decode(&mut &outputs[1][..]).unwrap();
+    assert_eq!(read.found, STORAGE_COUNT);
+    assert_eq!(
+        read.bytes,
+        u64::from(STORAGE_COUNT) * u64::from(STORAGE_VALUE_SIZE)
+    );
+
+    [blake2_256(&demo), blake2_256(&storage_heavy)]
+}
+
+fn hex(digests: &[[u8; 32]; 2]) -> String {
+    digests
+        .iter()
+        .map(|d| d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn child_digests() -> String {
+    let out = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.split_once(MARKER).map(|(_, digests)| digests))
+        .unwrap_or_else(|| panic!("no digest line in the child's output: {stdout}"))
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn workloads_are_identical_across_processes() {
+    let digests = hex(&digests());
+    if std::env::var_os(CHILD_ENV).is_some() {
+        println!("{MARKER}{digests}");
+        return;
+    }
+    let first = child_digests();
+    let second = child_digests();
+    assert_eq!(first, second, "two processes disagree");
+    assert_eq!(first, digests, "a child disagrees with this process");
+}
