@@ -21,11 +21,14 @@
 //! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
 //! - [`memory`]: memory provision and the lazily backed static heap.
 //! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
+//! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
 //!   instance; `trap`: wasmi errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
+//! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
+//! - [`conformance`]: the JSON conformance-vector format and its runner.
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
@@ -38,16 +41,19 @@
 pub mod blob;
 pub mod call;
 pub mod config;
+pub mod conformance;
 pub mod error;
 pub mod heap;
 mod instance;
 mod linker;
 pub mod memory;
+pub mod mode;
 pub mod runtime;
 mod runtime_version;
 mod scan;
 mod store;
 mod trap;
+pub mod upgrade;
 pub mod version;
 
 use std::sync::Arc;
@@ -56,6 +62,8 @@ pub use call::CallOutcome;
 pub use config::{ExecutorBuilder, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
+pub use mode::RuntimeMode;
+pub use subexec_host_functions::{HostCallStats, HostFunction};
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
 pub use subexec_allocator::AllocationStats;
 pub use version::RuntimeVersion;

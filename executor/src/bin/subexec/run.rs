@@ -1,0 +1,133 @@
+//! `subexec run`: calls on a runtime over state that persists between calls (and, with
+//! `--state`, between runs). Without `--call`, `--runtime` or `--chain-spec` it runs the bundled
+//! demo workload (see `demo`).
+//!
+//! The runtime is the first of: `--runtime FILE`; the `:code` of the starting state (`--state`
+//! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
+//! an [`subexec_executor::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use subexec_executor::storage::{InMemoryBackend, StateVersion};
+use subexec_executor::upgrade::{Chain, CODE_KEY};
+use subexec_executor::{Executor, HeapAllocStrategy};
+
+use crate::failure::{Failure, Outcome};
+use crate::progress::Progress;
+use crate::{demo, report, source};
+
+/// `subexec run` arguments.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Runtime blob (raw or zstd-compressed wasm); the state starts empty.
+    #[arg(long, value_name = "FILE", conflicts_with = "chain_spec")]
+    runtime: Option<PathBuf>,
+    /// Raw chain spec: its genesis `:code` is the runtime and its genesis state the storage.
+    #[arg(long, value_name = "FILE")]
+    chain_spec: Option<PathBuf>,
+    /// State file: read at the start if it exists (instead of the chain spec's genesis),
+    /// written with the committed state at the end.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Entry point to call (default with a runtime: `Core_version`; without: the demo).
+    #[arg(long, value_name = "NAME")]
+    call: Option<String>,
+    /// Call input: hex (with or without 0x), or @FILE for a file's raw bytes.
+    #[arg(long, value_name = "HEX|@FILE", default_value = "")]
+    input: String,
+    /// Static heap of N extra pages (default: `:heappages`, else 2048).
+    #[arg(long, value_name = "N", conflicts_with = "dynamic_heap")]
+    heap_pages: Option<u32>,
+    /// Dynamic heap, growing up to the wasm32 limit.
+    #[arg(long)]
+    dynamic_heap: bool,
+    /// Fuel budget of each call (default: unmetered).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Link unknown host functions as stubs that trap when called.
+    #[arg(long)]
+    allow_missing_host_functions: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `subexec run`.
+pub fn run(args: RunArgs) -> Outcome {
+    let executor = Executor::builder()
+        .fuel(args.fuel)
+        .allow_missing_host_functions(args.allow_missing_host_functions)
+        .build();
+    let is_demo = args.call.is_none() && args.runtime.is_none() && args.chain_spec.is_none();
+
+    let genesis = match (&args.state, &args.chain_spec) {
+        (Some(state), _) if state.exists() => source::genesis(state)?,
+        (_, Some(spec)) => source::genesis(spec)?,
+        _ => Default::default(),
+    };
+    let (code, origin) = match (&args.runtime, genesis.top.get(CODE_KEY)) {
+        (Some(path), _) => (source::blob(path)?, format!("from {}", path.display())),
+        (None, Some(code)) => (code.clone(), "from the state's :code".to_string()),
+        (None, None) => (
+            subexec_runtime_blobs::CLASSIC.to_vec(),
+            "bundled runtime-guest, classic ABI".to_string(),
+        ),
+    };
+    let runtime = executor
+        .load(&code)
+        .map_err(|e| Failure::input("cannot load the runtime", e))?;
+    let version = runtime.version().map_err(Failure::version)?;
+    let state_version = StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1);
+    let state = InMemoryBackend::new(genesis.top, genesis.children_default, state_version);
+    let heap = match (args.heap_pages, args.dynamic_heap) {
+        (Some(extra_pages), _) => Some(HeapAllocStrategy::Static { extra_pages }),
+        (None, true) => Some(HeapAllocStrategy::Dynamic {
+            maximum_pages: None,
+        }),
+        (None, false) => None,
+    };
+    let mut chain = Chain::new(runtime, state)
+        .map_err(Failure::chain)?
+        .with_heap_alloc_strategy(heap);
+
+    let calls = if is_demo {
+        demo::calls()
+    } else {
+        let call = args.call.clone().unwrap_or_else(|| "Core_version".into());
+        vec![(call, source::input(&args.input)?)]
+    };
+    if !args.json {
+        println!("{}", report::runtime_line(&chain, &origin));
+    }
+    let mut records = Vec::new();
+    for (method, input) in calls {
+        let done = {
+            let _progress = Progress::start(format!("{method} running"));
+            chain.call(&method, &input).map_err(Failure::chain)?
+        };
+        let summary = demo::describe(&method, &done.outcome.output);
+        if args.json {
+            records.push(report::json_call(&method, summary, &done));
+        } else {
+            match summary {
+                Some(summary) => println!("{method}: {summary}"),
+                None => println!("{method}:"),
+            }
+            print!("{}", report::text(&done));
+        }
+    }
+    if args.json {
+        let document = report::json_run(&chain, records);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+    } else {
+        println!("{}", report::root_line(&chain));
+    }
+    if let Some(path) = &args.state {
+        source::save_state(path, chain.state())?;
+    }
+    Ok(())
+}
