@@ -1,74 +1,298 @@
-//! The `subexec` binary.
+//! The `subexec` binary: output, exit codes, state files, inputs, inspect, upgrade-check,
+//! conformance.
 
+use std::path::PathBuf;
 use std::process::Command;
 
-fn subexec(args: &[&str]) -> (bool, String, String) {
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn subexec(args: &[&str]) -> Out {
     let out = Command::new(env!("CARGO_BIN_EXE_subexec"))
         .args(args)
         .output()
         .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    Out {
+        code: out.status.code().expect("exited"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn chain_spec() -> &'static str {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/node-template/chainspec.json"
     )
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("subexec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
 
 #[test]
 fn run_without_a_runtime_runs_the_demo() {
-    let (ok, stdout, stderr) = subexec(&["run"]);
-    assert!(ok, "{stderr}");
+    let out = subexec(&["run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = &out.stdout;
+    assert!(s.contains("Demo_initialize: 4 accounts endowed"), "{s}");
+    // 250 000 + 100 + 42 moved; 4 endowments + 3 transfers + 1 failure = 8 events.
     assert!(
-        stdout.contains("Demo_initialize: 4 accounts endowed"),
-        "{stdout}"
+        s.contains("block 1 applied 3 transfers, 1 failed, 250142 moved, 8 events"),
+        "{s}"
     );
-    assert!(stdout.contains("applied 3 transfers, 1 failed"), "{stdout}");
+    // 4 accounts + Events + EventCount; then Number + 5 accounts + Events + EventCount.
+    assert!(s.contains("storage: 6 main-trie changes"), "{s}");
+    assert!(s.contains("storage: 8 main-trie changes"), "{s}");
+    assert!(s.contains("heap:    "), "{s}");
+    assert!(s.contains("state root (V1): 0x"), "{s}");
+}
+
+#[test]
+fn run_json_is_one_document_with_every_change() {
+    let out = subexec(&["run", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let calls = doc["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0]["output"], "0x04000000");
+    assert_eq!(calls[1]["changes"]["main"].as_object().unwrap().len(), 8);
+    assert_eq!(doc["runtime"]["spec_version"], 1);
+    assert!(doc["storage_root"].as_str().unwrap().starts_with("0x"));
 }
 
 #[test]
 fn run_core_version_from_the_chain_spec() {
-    let spec = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    );
-    let (ok, stdout, stderr) = subexec(&[
+    let out = subexec(&[
         "run",
         "--chain-spec",
-        spec,
+        chain_spec(),
         "--call",
         "Core_version",
         "--allow-missing-host-functions",
     ]);
-    assert!(ok, "{stderr}");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // expected.json: 165 bytes starting with SCALE "node-template"; genesis root (smoldot).
     assert!(
-        stdout.contains("output:  165 bytes: 0x346e6f64652d74656d706c617465"),
-        "{stdout}"
+        out.stdout
+            .contains("output:  165 bytes: 0x346e6f64652d74656d706c617465"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "state root (V0): 0x28a2db05aaa4e84e88c6be28ca49d45b0433f8abee421b092dfa0f4dd85787a6"
+        ),
+        "{}",
+        out.stdout
     );
 }
 
 #[test]
-fn errors_are_reported_not_panicked() {
-    let spec = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    );
+fn bad_input_exits_2_with_the_cause_chain() {
     // The node-template runtime imports crypto functions the host does not provide.
-    let (ok, _, stderr) = subexec(&["run", "--chain-spec", spec]);
-    assert!(!ok);
+    let out = subexec(&["run", "--chain-spec", chain_spec()]);
+    assert_eq!(out.code, 2);
     assert!(
-        stderr.contains("runtime requires host functions that are not provided"),
-        "{stderr}"
+        out.stderr.starts_with("error: cannot load the runtime\n"),
+        "{}",
+        out.stderr
     );
-    let (ok, _, stderr) = subexec(&["run", "--runtime", "/nonexistent/blob.wasm"]);
-    assert!(!ok);
-    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(
+        out.stderr
+            .contains("caused by: runtime requires host functions that are not provided"),
+        "{}",
+        out.stderr
+    );
+    let out = subexec(&["run", "--runtime", "/nonexistent/blob.wasm"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("error: cannot read `/nonexistent/blob.wasm`"),
+        "{}",
+        out.stderr
+    );
+    let out = subexec(&["run", "--call", "Core_version", "--input", "xyz"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = subexec(&["run", "--call", "No_such_entry"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("runtime does not export `No_such_entry`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_runtime_panic_exits_3() {
+    // SCALE String "boom": compact length 4 (0x10) then the bytes.
+    let out = subexec(&["run", "--call", "HostApi_panic", "--input", "0x10626f6f6d"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim_end(),
+        "error: `HostApi_panic` failed\n  caused by: Runtime panicked: boom"
+    );
+}
+
+#[test]
+fn state_persists_between_runs_and_input_reads_files() {
+    let state = temp("state.json");
+    let _ = std::fs::remove_file(&state);
+    let state_arg = state.to_str().unwrap();
+    let out = subexec(&["run", "--state", state_arg]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let root = out.stdout.lines().last().unwrap().to_string();
+    // A run with only Core_version on the saved state: nothing changes, same root.
+    let out = subexec(&["run", "--state", state_arg, "--call", "Core_version"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("storage: 0 main-trie changes"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.lines().last().unwrap(), root);
+
+    // Upgrade through --input @FILE: SCALE Vec<u8> of the v2 blob, then v2 runs from the state.
+    let input = temp("set_code.bin");
+    use parity_scale_codec::Encode;
+    std::fs::write(&input, subexec_runtime_blobs::CLASSIC_V2.to_vec().encode()).unwrap();
+    let at_input = format!("@{}", input.display());
+    let out = subexec(&[
+        "run",
+        "--runtime",
+        &write_classic(),
+        "--state",
+        state_arg,
+        "--call",
+        "Upgrade_set_code",
+        "--input",
+        &at_input,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("upgrade: subexec-guest spec_version 1 -> 2"),
+        "{}",
+        out.stdout
+    );
+    let out = subexec(&["run", "--state", state_arg, "--call", "Core_version"]);
+    assert!(
+        out.stdout
+            .contains("(spec_version 2), from the state's :code"),
+        "{}",
+        out.stdout
+    );
+}
+
+fn write_classic() -> String {
+    let path = temp("classic.wasm");
+    std::fs::write(&path, subexec_runtime_blobs::CLASSIC).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn inspect_reports_the_node_template_blob() {
+    let out = subexec(&["inspect", chain_spec()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = &out.stdout;
+    // Figures from expected.json: 140 020-byte compressed blob, 502 942-byte wasm, env.memory
+    // 17 pages, 29 function imports + the memory, custom sections.
+    assert!(
+        s.contains("blob:       140020 bytes, zstd-compressed"),
+        "{s}"
+    );
+    assert!(s.contains("wasm:       502942 bytes"), "{s}");
+    assert!(s.contains("imported as env.memory: 17 pages"), "{s}");
+    assert!(s.contains("imports (30):"), "{s}");
+    assert!(s.contains("custom `runtime_version`"), "{s}");
+    assert!(s.contains("mode:       classic"), "{s}");
+    assert!(
+        s.contains("version:    node-template spec_version 100"),
+        "{s}"
+    );
+}
+
+#[test]
+fn upgrade_check_allows_v1_to_v2_and_refuses_the_reverse() {
+    let v1 = write_classic();
+    let v2 = temp("classic_v2.wasm");
+    std::fs::write(&v2, subexec_runtime_blobs::CLASSIC_V2).unwrap();
+    let v2 = v2.to_str().unwrap();
+    let out = subexec(&["upgrade-check", &v1, v2]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("* spec_version"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("verdict: upgrade allowed"),
+        "{}",
+        out.stdout
+    );
+    let out = subexec(&["upgrade-check", v2, &v1]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("verdict: upgrade refused"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("spec_version 1 is not higher than the running 2"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn conformance_passes_the_repository_vectors_and_fails_a_broken_one() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance");
+    let out = subexec(&["conformance", dir]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("vectors passed"), "{}", out.stdout);
+    assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
+
+    let broken = temp("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{"name":"broken","runtime":{"bundled":"classic"},
+            "calls":[{"call":"Demo_initialize","input":"0x00","expect":{"output":"0x01000000"}}]}"#,
+    )
+    .unwrap();
+    let out = subexec(&["conformance", broken.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    // An empty endowment list writes nothing and returns 0 accounts.
+    assert!(
+        out.stdout.contains("FAIL broken (1 mismatches)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("- expected: 4 bytes, first difference at byte 0: 0x01000000"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+ actual:   4 bytes, first difference at byte 0: 0x00000000"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn fuel_and_results_are_identical_across_processes() {
     let first = subexec(&["run", "--fuel", "1000000000"]);
     let second = subexec(&["run", "--fuel", "1000000000"]);
-    assert!(first.0, "{}", first.2);
-    assert!(first.1.contains("fuel Some("), "{}", first.1);
-    assert_eq!(first, second);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stdout.contains("fuel:    "), "{}", first.stdout);
+    assert!(!first.stdout.contains("not metered"), "{}", first.stdout);
+    assert_eq!(
+        (first.code, &first.stdout, &first.stderr),
+        (second.code, &second.stdout, &second.stderr)
+    );
 }
