@@ -31,21 +31,16 @@ impl Progress {
             let start = Instant::now();
             let mut wait = DELAY;
             let mut shown = false;
-            loop {
-                match stopped.recv_timeout(wait) {
-                    Err(RecvTimeoutError::Timeout) => {
-                        let mut err = std::io::stderr().lock();
-                        let _ = write!(
-                            err,
-                            "\r\x1b[2K{what} … {:.1} s",
-                            start.elapsed().as_secs_f64()
-                        );
-                        let _ = err.flush();
-                        shown = true;
-                        wait = TICK;
-                    }
-                    _ => break,
-                }
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\r\x1b[2K{what} … {:.1} s",
+                    start.elapsed().as_secs_f64()
+                );
+                let _ = err.flush();
+                shown = true;
+                wait = TICK;
             }
             if shown {
                 let _ = write!(std::io::stderr(), "\r\x1b[2K");
