@@ -215,13 +215,14 @@ def upgrade(name, v1, v2):
 
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-VECTORS = {
-    "runtime-guest-classic-demo.json": demo("runtime-guest classic: demo", "classic", None),
-    "runtime-guest-classic-demo-dynamic-heap.json":
-        demo("runtime-guest classic: demo, dynamic heap", "classic", {"dynamic": None}),
-    "runtime-guest-classic-upgrade.json":
-        upgrade("runtime-guest classic: upgrade v1 -> v2 mid-sequence", "classic", "classic_v2"),
-}
+VECTORS = {}
+for mode, label in [("classic", "classic"), ("guest_allocator", "guest-allocator")]:
+    VECTORS[f"runtime-guest-{label}-demo.json"] = demo(
+        f"runtime-guest {label}: demo", mode, None)
+    VECTORS[f"runtime-guest-{label}-demo-dynamic-heap.json"] = demo(
+        f"runtime-guest {label}: demo, dynamic heap", mode, {"dynamic": None})
+    VECTORS[f"runtime-guest-{label}-upgrade.json"] = upgrade(
+        f"runtime-guest {label}: upgrade v1 -> v2 mid-sequence", mode, f"{mode}_v2")
 for file, vector in VECTORS.items():
     with open(os.path.join(OUT, file), "w") as f:
         json.dump(vector, f, indent=1)
