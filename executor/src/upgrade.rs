@@ -125,8 +125,6 @@ pub struct Chain {
     runtime: Runtime,
     version: RuntimeVersion,
     backend: Arc<InMemoryBackend>,
-    /// The `:code` value the runtime was loaded from (`None`: given directly, not in storage).
-    code: Option<Vec<u8>>,
     heap_override: Option<HeapAllocStrategy>,
 }
 
@@ -138,14 +136,12 @@ impl Chain {
     /// [`ChainError::Version`] if the runtime's version cannot be read.
     pub fn new(runtime: Runtime, state: InMemoryBackend) -> Result<Self, ChainError> {
         let version = runtime.version().map_err(ChainError::Version)?;
-        let code = state.top().get(CODE_KEY).cloned();
         let heap_pages = state.top().get(HEAP_PAGES_KEY).cloned();
         Ok(Chain {
             executor: runtime.executor.clone(),
             runtime: runtime.with_heap_pages(heap_pages.as_deref()),
             version,
             backend: Arc::new(state),
-            code,
             heap_override: None,
         })
     }
@@ -223,7 +219,8 @@ impl Chain {
 
         let new_code = match changes.main.get(CODE_KEY) {
             Some(None) => return Err(ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved)),
-            Some(Some(code)) if self.code.as_ref() != Some(code) => Some(code),
+            // Rewriting the running code is not an upgrade.
+            Some(Some(code)) if crate::blake2_256(code) != self.runtime.code_hash() => Some(code),
             _ => None,
         };
         let heap_pages_written = changes.main.contains_key(HEAP_PAGES_KEY);
@@ -231,13 +228,13 @@ impl Chain {
             Some(code) => {
                 let (runtime, version) = check_upgrade(&self.executor, &self.version, code)
                     .map_err(ChainError::UpgradeRefused)?;
-                Some((runtime, version, Some(code.clone())))
+                Some((runtime, version))
             }
             None => None,
         };
 
         let state_version = match &switched {
-            Some((_, version, _)) => {
+            Some((_, version)) => {
                 StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1)
             }
             None => self.state_version(),
@@ -247,9 +244,8 @@ impl Chain {
         let upgrade = if switched.is_some() || heap_pages_written {
             let from = self.version.clone();
             let runtime = match switched {
-                Some((runtime, version, code)) => {
+                Some((runtime, version)) => {
                     self.version = version;
-                    self.code = code;
                     runtime
                 }
                 None => self.runtime.clone(),

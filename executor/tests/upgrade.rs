@@ -231,3 +231,29 @@ fn replace_custom_section(wasm: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
     assert!(replaced, "no custom section {name}");
     out
 }
+
+#[test]
+fn rewriting_the_running_code_is_not_an_upgrade() {
+    let executor = Executor::default();
+    let mut chain = chain(&executor, CLASSIC);
+    let done = chain
+        .call(entries::UPGRADE_SET_CODE, &CLASSIC.to_vec().encode())
+        .unwrap();
+    assert_eq!(done.upgrade, None);
+    assert_eq!(chain.version().spec_version, 1);
+}
+
+#[test]
+fn a_failed_call_commits_nothing() {
+    let executor = Executor::default();
+    let mut chain = chain(&executor, CLASSIC);
+    let before = chain.state().clone();
+    let error = chain
+        .call(entries::HOST_API_PANIC, &"stop".encode())
+        .unwrap_err();
+    assert!(
+        matches!(&error, ChainError::Call { method, .. } if method == entries::HOST_API_PANIC),
+        "{error:?}"
+    );
+    assert_eq!(chain.state(), &before);
+}

@@ -107,6 +107,13 @@ impl Failure {
     }
 }
 
+/// Any other error (exit code 1), e.g. from helpers returning `Box<dyn Error>`.
+impl From<Box<dyn Error>> for Failure {
+    fn from(error: Box<dyn Error>) -> Self {
+        Failure::new(Kind::Other, error.to_string())
+    }
+}
+
 /// The cause of a [`ChainError`], owned (its message is already in the failure's line).
 fn error_source_owned(error: ChainError) -> Option<Box<dyn Error>> {
     match error {
