@@ -94,7 +94,8 @@ pub enum ChainError {
     UpgradeRefused(#[source] UpgradeRefusal),
 }
 
-/// A switch to a new runtime or heap strategy after a call.
+/// A switch to a new runtime or heap strategy after a call (reported only when the code or
+/// the heap strategy actually changed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upgrade {
     /// The version before.
@@ -218,7 +219,9 @@ impl Chain {
         drop(storage);
 
         let new_code = match changes.main.get(CODE_KEY) {
-            Some(None) => return Err(ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved)),
+            Some(None) if self.backend.top().contains_key(CODE_KEY) => {
+                return Err(ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved))
+            }
             // Rewriting the running code is not an upgrade.
             Some(Some(code)) if crate::blake2_256(code) != self.runtime.code_hash() => Some(code),
             _ => None,
@@ -241,25 +244,24 @@ impl Chain {
         };
         Arc::make_mut(&mut self.backend).apply(&changes, state_version);
 
-        let upgrade = if switched.is_some() || heap_pages_written {
-            let from = self.version.clone();
-            let runtime = match switched {
-                Some((runtime, version)) => {
-                    self.version = version;
-                    runtime
-                }
-                None => self.runtime.clone(),
-            };
+        let from = self.version.clone();
+        let old_strategy = self.runtime.heap_alloc_strategy();
+        let code_switched = switched.is_some();
+        if let Some((runtime, version)) = switched {
+            self.version = version;
             self.runtime = self.strategy_for(runtime, &self.backend);
-            Some(Upgrade {
-                from,
-                to: self.version.clone(),
-                code_hash: self.runtime.code_hash(),
-                heap_alloc_strategy: self.runtime.heap_alloc_strategy(),
-            })
-        } else {
-            None
-        };
+        } else if heap_pages_written {
+            self.runtime = self.strategy_for(self.runtime.clone(), &self.backend);
+        }
+        let upgrade =
+            (code_switched || self.runtime.heap_alloc_strategy() != old_strategy).then(|| {
+                Upgrade {
+                    from,
+                    to: self.version.clone(),
+                    code_hash: self.runtime.code_hash(),
+                    heap_alloc_strategy: self.runtime.heap_alloc_strategy(),
+                }
+            });
         Ok(ChainCall {
             outcome,
             changes,

@@ -257,3 +257,19 @@ fn a_failed_call_commits_nothing() {
     );
     assert_eq!(chain.state(), &before);
 }
+
+#[test]
+fn removing_the_code_is_refused() {
+    use subexec_runtime_blobs::api::HostCall;
+    let executor = Executor::default();
+    let mut chain = chain(&executor, CLASSIC);
+    let script = vec![HostCall::StorageClear(CODE_KEY.to_vec())];
+    let error = chain
+        .call(entries::HOST_API_RUN, &script.encode())
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved)
+    );
+    assert_eq!(chain.state().top().get(CODE_KEY).unwrap(), CLASSIC);
+}
