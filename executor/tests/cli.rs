@@ -166,7 +166,7 @@ fn state_persists_between_runs_and_input_reads_files() {
     let out = subexec(&[
         "run",
         "--runtime",
-        &write_classic(),
+        &write_classic("0"),
         "--state",
         state_arg,
         "--call",
@@ -190,8 +190,9 @@ fn state_persists_between_runs_and_input_reads_files() {
     );
 }
 
-fn write_classic() -> String {
-    let path = temp("classic.wasm");
+/// Writes the classic blob to a file of its own for `test` (tests run in parallel).
+fn write_classic(test: &str) -> String {
+    let path = temp(&format!("classic-{test}.wasm"));
     std::fs::write(&path, subexec_runtime_blobs::CLASSIC).unwrap();
     path.to_str().unwrap().to_string()
 }
@@ -220,7 +221,7 @@ fn inspect_reports_the_node_template_blob() {
 
 #[test]
 fn upgrade_check_allows_v1_to_v2_and_refuses_the_reverse() {
-    let v1 = write_classic();
+    let v1 = write_classic("1");
     let v2 = temp("classic_v2.wasm");
     std::fs::write(&v2, subexec_runtime_blobs::CLASSIC_V2).unwrap();
     let v2 = v2.to_str().unwrap();
@@ -295,4 +296,48 @@ fn fuel_and_results_are_identical_across_processes() {
         (first.code, &first.stdout, &first.stderr),
         (second.code, &second.stdout, &second.stderr)
     );
+}
+
+#[test]
+fn inspect_tells_the_two_abis_apart() {
+    let guest = temp("guest_allocator.wasm");
+    std::fs::write(&guest, subexec_runtime_blobs::GUEST_ALLOCATOR).unwrap();
+    let out = subexec(&["inspect", guest.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // abi.md §3: `(i32) -> i64` entries, the runtime exports its memory.
+    assert!(
+        out.stdout
+            .contains("mode:       guest allocator (RFC-0145)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("exported as `memory`"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("blob:       "), "{}", out.stdout);
+    assert!(out.stdout.contains("not compressed"), "{}", out.stdout);
+
+    let out = subexec(&["inspect", &write_classic("2")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // abi.md §2: `(i32, i32) -> i64` entries, `env.memory` imported, `__heap_base` exported.
+    assert!(
+        out.stdout.contains("mode:       classic (host allocator)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("imported as env.memory"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("heap base:  not exported"),
+        "{}",
+        out.stdout
+    );
+
+    let out = subexec(&["inspect", "/nonexistent"]);
+    assert_eq!(out.code, 2);
 }
