@@ -5,6 +5,7 @@
 //! The runtime is the first of: `--runtime FILE`; the `:code` of the starting state (`--state`
 //! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
 //! an [`subexec_executor::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
+//! The state file is written only when every call succeeded (a failed run changes nothing).
 
 use std::path::PathBuf;
 
