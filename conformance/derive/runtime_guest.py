@@ -214,6 +214,37 @@ def upgrade(name, v1, v2):
     }
 
 
+def initial_state(name, runtime):
+    """State given up front (`initial_state`), a small static heap, a rolled-back debit."""
+    one, two, three = account(1), account(2), account(3)
+    transfers = [(1, 2, 995), (1, 3, 5)]  # the second leaves 3 below the existential deposit
+    block = u32(7) + compact(2) + b"".join(
+        account(a) + account(b) + u128(x) for a, b, x in transfers)
+    events = [transferred(one, two, 995), transfer_failed(1, 1)]  # BelowExistentialDeposit = 1
+    return {
+        "name": name,
+        "description": "runtime-guest block on a state given in the vector (account 1: nonce 5, "
+                       "1 000) with a 16-page static heap; the second transfer is debited, then "
+                       "rolled back. Derived by conformance/derive/runtime_guest.py.",
+        "runtime": {"bundled": runtime},
+        "heap": {"static": 16},
+        "initial_state": {h(account_key(one)): h(account_info(5, 1_000))},
+        "calls": [
+            {"call": "Demo_execute_block", "input": h(block),
+             "expect": {
+                 # BlockSummary { number 7, applied 1, failed 1, total 995, event_count 2 }
+                 "output": h(u32(7) + u32(1) + u32(1) + u128(995) + u32(2)),
+                 "storage_changes": {
+                     h(NUMBER): h(u32(7)),
+                     h(account_key(one)): h(account_info(6, 5)),
+                     h(account_key(two)): h(account_info(0, 995)),
+                     h(EVENTS): h(compact(2) + b"".join(events)),
+                     h(EVENT_COUNT): h(u32(2)),
+                 }}},
+        ],
+    }
+
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 VECTORS = {}
 for mode, label in [("classic", "classic"), ("guest_allocator", "guest-allocator")]:
@@ -221,6 +252,8 @@ for mode, label in [("classic", "classic"), ("guest_allocator", "guest-allocator
         f"runtime-guest {label}: demo", mode, None)
     VECTORS[f"runtime-guest-{label}-demo-dynamic-heap.json"] = demo(
         f"runtime-guest {label}: demo, dynamic heap", mode, {"dynamic": None})
+    VECTORS[f"runtime-guest-{label}-initial-state.json"] = initial_state(
+        f"runtime-guest {label}: initial state, static heap", mode)
     VECTORS[f"runtime-guest-{label}-upgrade.json"] = upgrade(
         f"runtime-guest {label}: upgrade v1 -> v2 mid-sequence", mode, f"{mode}_v2")
 for file, vector in VECTORS.items():
