@@ -341,3 +341,20 @@ fn inspect_tells_the_two_abis_apart() {
     let out = subexec(&["inspect", "/nonexistent"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn inspect_json_carries_the_expected_json_figures() {
+    let out = subexec(&["inspect", "--json", chain_spec()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    // expected.json: 140 020 / 502 942 bytes, 29 function imports + env.memory, spec 100,
+    // 10 APIs with Core (0xdf6acb689907609b) at version 3.
+    assert_eq!(doc["blob_bytes"], 140020);
+    assert_eq!(doc["wasm_bytes"], 502942);
+    assert_eq!(doc["compressed"], true);
+    assert_eq!(doc["imports"].as_array().unwrap().len(), 30);
+    assert_eq!(doc["version"]["spec_version"], 100);
+    let apis = doc["version"]["apis"].as_array().unwrap();
+    assert_eq!(apis.len(), 10);
+    assert!(apis.contains(&serde_json::json!({"id": "0xdf6acb689907609b", "version": 3})));
+}

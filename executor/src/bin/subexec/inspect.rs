@@ -17,6 +17,9 @@ use crate::source;
 pub struct InspectArgs {
     /// Runtime blob, or a raw chain spec (its `:code`).
     file: PathBuf,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// What `inspect` learns about a blob.
@@ -50,7 +53,15 @@ pub struct Info {
 /// Runs `subexec inspect`.
 pub fn run(args: InspectArgs) -> Outcome {
     let info = inspect(&source::blob(&args.file)?)?;
-    print!("{}", describe(&info));
+    if args.json {
+        let document = to_json(&info);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+    } else {
+        print!("{}", describe(&info));
+    }
     Ok(())
 }
 
@@ -224,6 +235,45 @@ fn heap_base(wasm: &[u8], imported_globals: usize) -> Option<i32> {
         .get(index?.checked_sub(imported_globals)?)
         .copied()
         .flatten()
+}
+
+/// The report as JSON.
+pub fn to_json(info: &Info) -> serde_json::Value {
+    use serde_json::json;
+    let pairs = |items: &[(String, String)]| -> Vec<serde_json::Value> {
+        items
+            .iter()
+            .map(|(name, ty)| json!({"name": name, "type": ty}))
+            .collect()
+    };
+    json!({
+        "blob_bytes": info.blob_len,
+        "compressed": info.compressed,
+        "wasm_bytes": info.wasm_len,
+        "code_hash": format!("0x{}", hex::encode(info.code_hash)),
+        "mode": info.mode,
+        "memory": info.memory,
+        "heap_base": info.heap_base,
+        "version": match &info.version {
+            Ok(v) => json!({
+                "spec_name": v.spec_name,
+                "impl_name": v.impl_name,
+                "authoring_version": v.authoring_version,
+                "spec_version": v.spec_version,
+                "impl_version": v.impl_version,
+                "transaction_version": v.transaction_version,
+                "system_version": v.system_version,
+                "apis": v.apis.iter().map(|(id, version)| json!({
+                    "id": format!("0x{}", hex::encode(id)), "version": version
+                })).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({"error": e}),
+        },
+        "missing_host_functions": info.missing_host_functions,
+        "sections": info.sections.iter().map(|(name, size)| json!({"name": name, "bytes": size})).collect::<Vec<_>>(),
+        "imports": pairs(&info.imports),
+        "exports": pairs(&info.exports),
+    })
 }
 
 /// The text report.
