@@ -256,6 +256,9 @@ for mode, label in [("classic", "classic"), ("guest_allocator", "guest-allocator
         f"runtime-guest {label}: initial state, static heap", mode)
     VECTORS[f"runtime-guest-{label}-upgrade.json"] = upgrade(
         f"runtime-guest {label}: upgrade v1 -> v2 mid-sequence", mode, f"{mode}_v2")
+# Across ABIs: the upgrade rules compare versions only, so classic v1 may become guest-allocator v2.
+VECTORS["runtime-guest-classic-to-guest-allocator-upgrade.json"] = upgrade(
+    "runtime-guest: upgrade classic v1 -> guest-allocator v2", "classic", "guest_allocator_v2")
 for file, vector in VECTORS.items():
     with open(os.path.join(OUT, file), "w") as f:
         json.dump(vector, f, indent=1)
