@@ -358,3 +358,16 @@ fn inspect_json_carries_the_expected_json_figures() {
     assert_eq!(apis.len(), 10);
     assert!(apis.contains(&serde_json::json!({"id": "0xdf6acb689907609b", "version": 3})));
 }
+
+#[test]
+fn running_out_of_fuel_exits_3_and_saves_no_state() {
+    let state = temp("fuel-state.json");
+    let _ = std::fs::remove_file(&state);
+    let out = subexec(&["run", "--fuel", "1000", "--state", state.to_str().unwrap()]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim_end(),
+        "error: `Demo_initialize` failed\n  caused by: out of fuel (budget 1000)"
+    );
+    assert!(!state.exists());
+}
