@@ -13,13 +13,14 @@
 //! run (log lines, prints) is emitted again by the second.
 
 use subexec_allocator::AllocationStats;
-use subexec_host_functions::StorageState;
-use wasmi::{ExternType, ValType};
+use subexec_host_functions::{HostCallStats, StorageState};
+use wasmi::ExternType;
 
 use crate::error::CallError;
 use crate::heap::HeapAllocStrategy;
 use crate::linker::describe_func_type;
 use crate::memory::{Backing, MemoryPlan};
+use crate::mode::{is_classic_entry, is_guest_entry, RuntimeMode};
 use crate::runtime::{Prepared, Runtime};
 
 /// What a successful call returns.
@@ -31,6 +32,12 @@ pub struct CallOutcome {
     pub allocation_stats: AllocationStats,
     /// Fuel consumed, when the executor meters fuel.
     pub fuel_consumed: Option<u64>,
+    /// Host calls by function and bytes copied across the boundary (the input and output
+    /// included).
+    pub host_calls: HostCallStats,
+    /// The memory's size in pages at the end of the call: its peak (memory never shrinks).
+    /// Under a lazily backed static heap, the pages actually backed.
+    pub peak_memory_pages: u32,
 }
 
 /// How a failed run relates to lazy backing.
@@ -80,6 +87,16 @@ impl Runtime {
         if let Some(declared) = source.declared_maximum() {
             maximum = maximum.min(declared);
         }
+        if self.prepared.mode == RuntimeMode::GuestAllocator {
+            // No host allocator: the strategy only caps the runtime's own `memory.grow`
+            // (store limits); the memory starts at the module's initial pages.
+            return MemoryPlan {
+                initial_pages: source.minimum().min(maximum),
+                max_pages: maximum,
+                allocator_max_pages: None,
+                backing: Backing::PreGrown,
+            };
+        }
         match self.heap_alloc_strategy {
             HeapAllocStrategy::Static { .. } => MemoryPlan {
                 initial_pages: match backing {
@@ -119,16 +136,18 @@ impl Runtime {
 
 fn check_entry_point(prepared: &Prepared, method: &str) -> Result<(), CallError> {
     match prepared.module.get_export(method) {
-        Some(ExternType::Func(ty)) => {
-            if ty.params() == [ValType::I32, ValType::I32] && ty.results() == [ValType::I64] {
-                Ok(())
-            } else {
-                Err(CallError::BadEntrySignature {
-                    method: method.to_string(),
-                    found: describe_func_type(&ty),
-                })
-            }
-        }
+        Some(ExternType::Func(ty)) => match prepared.mode {
+            RuntimeMode::Classic if is_classic_entry(&ty) => Ok(()),
+            RuntimeMode::GuestAllocator if is_guest_entry(&ty) => Ok(()),
+            RuntimeMode::Classic => Err(CallError::BadEntrySignature {
+                method: method.to_string(),
+                found: describe_func_type(&ty),
+            }),
+            RuntimeMode::GuestAllocator => Err(CallError::BadGuestEntrySignature {
+                method: method.to_string(),
+                found: describe_func_type(&ty),
+            }),
+        },
         _ => Err(CallError::MissingExport(method.to_string())),
     }
 }

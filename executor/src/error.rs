@@ -54,6 +54,22 @@ pub enum LoadError {
     /// The runtime does not export the i32 global `__heap_base`.
     #[error("runtime does not export the i32 global `__heap_base`")]
     MissingHeapBase,
+    /// The runtime exports entry points of both ABIs (abi.md §3 forbids mixing them).
+    #[error("runtime mixes entry-point styles: classic (i32, i32) -> i64: {}; guest-allocator (i32) -> i64: {}", .classic.join(", "), .guest.join(", "))]
+    MixedEntryPoints {
+        /// Exports of type `(i32, i32) -> i64`.
+        classic: Vec<String>,
+        /// Exports of type `(i32) -> i64`.
+        guest: Vec<String>,
+    },
+    /// Imports that a runtime of this mode may not have (abi.md §3).
+    #[error("{mode} runtime imports what its mode forbids: {}", .imports.join(", "))]
+    ImportsContradictMode {
+        /// The mode its entry points give.
+        mode: subexec_host_functions::HostMode,
+        /// The offending imports.
+        imports: Vec<String>,
+    },
     /// The embedded `runtime_version`/`runtime_apis` sections are malformed.
     #[error("bad embedded runtime version: {0}")]
     EmbeddedVersion(#[from] VersionDecodeError),
@@ -68,6 +84,16 @@ pub enum CallError {
     /// The export is not `(func (param i32 i32) (result i64))`.
     #[error("export `{method}` has signature {found}, expected (i32, i32) -> i64")]
     BadEntrySignature {
+        /// The called export.
+        method: String,
+        /// Its actual type.
+        found: String,
+    },
+    /// A guest-allocator runtime's export is not `(func (param i32) (result i64))`.
+    #[error(
+        "export `{method}` has signature {found}, expected (i32) -> i64 (guest-allocator runtime)"
+    )]
+    BadGuestEntrySignature {
         /// The called export.
         method: String,
         /// Its actual type.

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
+use subexec_allocator::AllocationStats;
 use subexec_allocator::PAGE_SIZE;
-use subexec_host_functions::{HostState, ReadRuntimeVersion, StorageState};
+use subexec_host_functions::{HostState, ReadRuntimeVersion, StateVersion, StorageState};
 use wasmi::{Instance, Memory, MemoryType, Store};
 
 use crate::call::CallOutcome;
 use crate::error::CallError;
 use crate::linker::link;
 use crate::memory::{memory_limiter, Backing, GuestMemory, MemoryPlan};
+use crate::mode::RuntimeMode;
 use crate::runtime::{MemorySource, Prepared, Runtime};
 use crate::store::StoreData;
 use crate::trap::classify;
@@ -51,6 +53,9 @@ impl Runtime {
         let Some(memory) = store.data().memory else {
             return (Err(CallError::Engine("no memory".into())), false, storage);
         };
+        if prepared.mode == RuntimeMode::GuestAllocator {
+            return self.run_guest(store, instance, memory, storage, method, input, plan);
+        }
         let heap_base = match instance
             .get_global(&store, "__heap_base")
             .and_then(|g| g.get(&store).i32())
@@ -69,7 +74,10 @@ impl Runtime {
             Err(e) => return (Err(CallError::Engine(e.to_string())), false, storage),
         };
         let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
-        let mut state = HostState::new(heap_base, storage).with_runtime_version_reader(reader);
+        let mut state = HostState::new(heap_base, storage)
+            .with_runtime_version_reader(reader)
+            .with_state_version(self.state_version());
+        state.record_boundary_copy(0, input.len());
 
         let input_ptr = {
             let mut guest = GuestMemory::new(memory, &mut store, plan.allocator_max_pages);
@@ -96,17 +104,105 @@ impl Runtime {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
+                let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
-                let result = output.map(|output| CallOutcome {
-                    output,
-                    allocation_stats,
-                    fuel_consumed,
+                let peak_memory_pages = memory.size(&store) as u32;
+                let result = output.map(|output| {
+                    host_calls.bytes_in += output.len() as u64;
+                    CallOutcome {
+                        output,
+                        allocation_stats,
+                        fuel_consumed,
+                        host_calls,
+                        peak_memory_pages,
+                    }
                 });
                 (result, false, storage)
             }
             Err(error) => {
                 let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
                 (Err(error), memory_related && below_max, state.finish())
+            }
+        }
+    }
+}
+
+impl Runtime {
+    /// The state version of roots the host chooses: the runtime's `system_version` (0 ⇒ V0,
+    /// else V1) when its version is embedded, else V1.
+    fn state_version(&self) -> StateVersion {
+        match self.embedded_version().map(|v| v.system_version) {
+            Some(0) => StateVersion::V0,
+            _ => StateVersion::V1,
+        }
+    }
+
+    /// The guest-allocator (RFC-0145) part of a run: the entry point gets the input's length,
+    /// the runtime reads the input through `ext_input_read_version_1`, and the output is
+    /// copied out of the memory the runtime owns. No host allocator, no `__heap_base`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_guest(
+        &self,
+        mut store: Store<StoreData>,
+        instance: Instance,
+        memory: Memory,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+    ) -> (Result<CallOutcome, CallError>, bool, StorageState) {
+        let settings = self.executor.settings();
+        let entry = match instance.get_typed_func::<i32, i64>(&store, method) {
+            Ok(entry) => entry,
+            Err(e) => return (Err(CallError::Engine(e.to_string())), false, storage),
+        };
+        let Ok(len) = i32::try_from(input.len()) else {
+            return (
+                Err(CallError::InputAllocation {
+                    len: input.len(),
+                    cause: "longer than 2 GiB".into(),
+                }),
+                false,
+                storage,
+            );
+        };
+        let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
+        let state = HostState::new_guest(storage, input.to_vec())
+            .with_runtime_version_reader(reader)
+            .with_state_version(self.state_version());
+        store.data_mut().host = Some(state);
+        let returned = entry.call(&mut store, len);
+        let Some(state) = store.data_mut().host.take() else {
+            return (
+                Err(CallError::Engine("host state lost".into())),
+                false,
+                crate::empty_storage(),
+            );
+        };
+        let fuel_consumed = settings
+            .fuel
+            .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
+        match returned {
+            Ok(packed) => {
+                let output = read_output(&store, memory, packed, plan);
+                let mut host_calls = state.host_call_stats().clone();
+                let storage = state.finish();
+                let peak_memory_pages = memory.size(&store) as u32;
+                let result = output.map(|output| {
+                    host_calls.bytes_in += output.len() as u64;
+                    CallOutcome {
+                        output,
+                        allocation_stats: AllocationStats::default(),
+                        fuel_consumed,
+                        host_calls,
+                        peak_memory_pages,
+                    }
+                });
+                (result, false, storage)
+            }
+            Err(error) => {
+                let (error, _) = classify(error, state.panic_message(), settings.fuel);
+                (Err(error), false, state.finish())
             }
         }
     }

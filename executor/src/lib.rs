@@ -21,6 +21,7 @@
 //! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
 //! - [`memory`]: memory provision and the lazily backed static heap.
 //! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
+//! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
 //!   instance; `trap`: wasmi errors to [`CallError`]s.
@@ -46,6 +47,7 @@ pub mod heap;
 mod instance;
 mod linker;
 pub mod memory;
+pub mod mode;
 pub mod runtime;
 mod runtime_version;
 mod scan;
@@ -60,8 +62,10 @@ pub use call::CallOutcome;
 pub use config::{ExecutorBuilder, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
+pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
 pub use subexec_allocator::AllocationStats;
+pub use subexec_host_functions::{HostCallStats, HostFunction};
 pub use version::RuntimeVersion;
 
 /// The storage types calls run against (re-exported from `subexec-host-functions`).

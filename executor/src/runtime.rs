@@ -22,6 +22,7 @@ use crate::config::{ExecutorBuilder, Settings};
 use crate::error::LoadError;
 use crate::heap::HeapAllocStrategy;
 use crate::linker::{resolve_imports, ImportSlot};
+use crate::mode::RuntimeMode;
 use crate::scan::{scan, ScanReport};
 use crate::version::{RuntimeVersion, APIS_SECTION, VERSION_SECTION};
 
@@ -72,6 +73,7 @@ pub(crate) struct Prepared {
     pub code_hash: CodeHash,
     pub module: Module,
     pub imports: Vec<ImportSlot>,
+    pub mode: RuntimeMode,
     pub memory: MemorySource,
     pub scan: ScanReport,
     pub embedded_version: Option<RuntimeVersion>,
@@ -189,9 +191,12 @@ impl Executor {
             .map_err(|e| LoadError::InvalidWasm(e.to_string()))?;
         let imports = resolve_imports(&module, self.inner.settings.allow_missing_host_functions)?;
         let memory = memory_source(&module)?;
-        match module.get_export("__heap_base") {
-            Some(ExternType::Global(g)) if g.content() == ValType::I32 => {}
-            _ => return Err(LoadError::MissingHeapBase),
+        let mode = crate::mode::detect(&module, &imports)?;
+        match (mode, module.get_export("__heap_base")) {
+            // Guest-allocator runtimes own their heap: no `__heap_base` needed.
+            (RuntimeMode::GuestAllocator, _) => {}
+            (RuntimeMode::Classic, Some(ExternType::Global(g))) if g.content() == ValType::I32 => {}
+            (RuntimeMode::Classic, _) => return Err(LoadError::MissingHeapBase),
         }
         let mut version_section = None;
         let mut apis_section = None;
@@ -207,6 +212,7 @@ impl Executor {
             code_hash,
             module,
             imports,
+            mode,
             memory,
             scan,
             embedded_version,
@@ -284,6 +290,11 @@ impl Runtime {
         self.with_heap_alloc_strategy(HeapAllocStrategy::from_heap_pages(heap_pages, default))
     }
 
+    /// The runtime's ABI (classic or guest-allocator), decided at load (see [`crate::mode`]).
+    pub fn mode(&self) -> RuntimeMode {
+        self.prepared.mode
+    }
+
     /// The module's initial memory pages.
     pub fn initial_pages(&self) -> u32 {
         self.prepared.memory.minimum()
@@ -294,6 +305,7 @@ impl Runtime {
     pub fn static_heap_is_lazy(&self) -> bool {
         matches!(self.heap_alloc_strategy, HeapAllocStrategy::Static { .. })
             && !self.prepared.scan.uses_memory_size_or_grow
+            && self.prepared.mode == RuntimeMode::Classic
     }
 
     /// The version embedded in the blob's custom sections, if any.

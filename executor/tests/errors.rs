@@ -31,7 +31,7 @@ fn bad_entry_signature() {
     match call(&rt, "bad_signature", &[]) {
         Err(CallError::BadEntrySignature { method, found }) => {
             assert_eq!(method, "bad_signature");
-            assert_eq!(found, "(i32) -> i64");
+            assert_eq!(found, "(i32) -> i32");
         }
         other => panic!("unexpected {other:?}"),
     }

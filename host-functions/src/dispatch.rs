@@ -3,10 +3,10 @@
 use sp_wasm_interface::Value;
 use subexec_allocator::Memory;
 
-use crate::error::HostError;
+use crate::error::{HostError, HostErrorCause};
 use crate::functions::hashing::Algorithm;
 use crate::functions::{
-    allocator, child_storage, hashing, logging, misc, panic, storage, trie, Args,
+    allocator, child_storage, hashing, logging, misc, panic, rfc0145, storage, trie, Args,
 };
 use crate::host_state::HostState;
 use crate::registry::HostFunction;
@@ -25,6 +25,11 @@ pub fn invoke(
 ) -> Result<Option<Value>, HostError> {
     use HostFunction as F;
     let args = Args::check(function, args).map_err(|cause| cause.at(function.name()))?;
+    if !function.style().allowed_in(state.mode) {
+        return Err(HostErrorCause::WrongMode { mode: state.mode }.at(function.name()));
+    }
+    state.stats.count(function);
+    let traffic_before = crate::stats::traffic();
     let a = &args;
     let outcome = match function {
         F::StorageGetV1 => storage::get(state, memory, a),
@@ -82,6 +87,41 @@ pub fn invoke(
         F::MiscRuntimeVersionV1 => misc::runtime_version(state, memory, a),
 
         F::PanicHandlerAbortOnPanicV1 => panic::abort_on_panic(state, memory, a),
+
+        F::InputReadV1 => rfc0145::input::read(state, memory, a),
+        F::StorageReadV2 => rfc0145::storage::read_v2(state, memory, a, false),
+        F::StorageNextKeyV2 => rfc0145::storage::next_key_v2(state, memory, a, false),
+        F::StorageRootV3 => rfc0145::storage::root_v3(state, memory, a, false),
+        F::StorageClearPrefixV3 => rfc0145::clear_prefix::clear_prefix_v3(state, memory, a),
+        F::DefaultChildStorageReadV2 => rfc0145::storage::read_v2(state, memory, a, true),
+        F::DefaultChildStorageNextKeyV2 => rfc0145::storage::next_key_v2(state, memory, a, true),
+        F::DefaultChildStorageRootV3 => rfc0145::storage::root_v3(state, memory, a, true),
+        F::DefaultChildStorageClearPrefixV3 => {
+            rfc0145::clear_prefix::child_clear_prefix_v3(state, memory, a)
+        }
+        F::DefaultChildStorageStorageKillV4 => {
+            rfc0145::clear_prefix::child_kill_v4(state, memory, a)
+        }
+        F::HashingKeccak256V2 => rfc0145::digest::hash(Algorithm::Keccak256, memory, a),
+        F::HashingSha2256V2 => rfc0145::digest::hash(Algorithm::Sha2256, memory, a),
+        F::HashingBlake2128V2 => rfc0145::digest::hash(Algorithm::Blake2128, memory, a),
+        F::HashingBlake2256V2 => rfc0145::digest::hash(Algorithm::Blake2256, memory, a),
+        F::HashingTwox64V2 => rfc0145::digest::hash(Algorithm::Twox64, memory, a),
+        F::HashingTwox128V2 => rfc0145::digest::hash(Algorithm::Twox128, memory, a),
+        F::HashingTwox256V2 => rfc0145::digest::hash(Algorithm::Twox256, memory, a),
+        F::TrieBlake2256RootV3 => rfc0145::digest::root_v3(state, memory, a),
+        F::TrieBlake2256OrderedRootV3 => rfc0145::digest::ordered_root_v3(state, memory, a),
+        F::MiscRuntimeVersionV2 => rfc0145::misc::runtime_version_v2(state, memory, a),
+        F::MiscLastCursorV1 => rfc0145::clear_prefix::last_cursor(state, memory, a),
     };
+    let traffic_after = crate::stats::traffic();
+    state.stats.bytes_in = state
+        .stats
+        .bytes_in
+        .saturating_add(traffic_after.0.saturating_sub(traffic_before.0));
+    state.stats.bytes_out = state
+        .stats
+        .bytes_out
+        .saturating_add(traffic_after.1.saturating_sub(traffic_before.1));
     outcome.map_err(|cause| cause.at(function.name()))
 }

@@ -90,6 +90,28 @@ pub enum HostErrorCause {
     /// `ext_misc_runtime_version_version_1` without a [`crate::ReadRuntimeVersion`].
     #[error("no runtime version reader is registered for this call")]
     NoRuntimeVersionReader,
+    /// A function of the other ABI (abi.md §3): the executor refuses such imports at load.
+    #[error("not available to a {mode} runtime")]
+    WrongMode {
+        /// The mode of the calling runtime.
+        mode: crate::HostMode,
+    },
+    /// An i64 "optional positive integer" other than −1 or 0..2^32−1 (RFC-0145).
+    #[error("invalid optional integer {0}: expected -1 (absent) or 0..=4294967295")]
+    InvalidOptionalInteger(i64),
+    /// A fixed-size output buffer shorter than the result (RFC-0145 aborts).
+    #[error("{what}: output buffer of {got} bytes, {needed} needed")]
+    BufferTooSmall {
+        /// Which buffer.
+        what: &'static str,
+        /// Bytes the result takes.
+        needed: usize,
+        /// Bytes the buffer has.
+        got: u32,
+    },
+    /// `ext_input_read_version_1` called a second time: the input is delivered once.
+    #[error("the call's input was already read")]
+    InputAlreadyRead,
     /// The node's storage backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),

@@ -11,7 +11,9 @@ use subexec_allocator::{AllocationStats, FreeingBumpHeapAllocator, Memory};
 
 use crate::error::{HostError, HostErrorCause};
 use crate::runtime_version::ReadRuntimeVersion;
-use crate::storage::StorageState;
+use crate::stats::HostCallStats;
+use crate::storage::{StateVersion, StorageState};
+use crate::style::HostMode;
 
 /// Everything a call's host functions mutate. Owned and `Send + 'static`.
 pub struct HostState {
@@ -19,6 +21,15 @@ pub struct HostState {
     pub(crate) storage: StorageState,
     pub(crate) panic_message: Option<String>,
     pub(crate) runtime_version_reader: Option<Arc<dyn ReadRuntimeVersion>>,
+    /// The ABI of the calling runtime; guest-allocator calls never touch `allocator`.
+    pub(crate) mode: HostMode,
+    /// Guest-allocator mode: the input until `ext_input_read_version_1` delivered it.
+    pub(crate) input: Option<Vec<u8>>,
+    /// The state version of roots whose function takes none (`storage_root` version 3).
+    pub(crate) state_version: StateVersion,
+    /// The continuation cursor of the last RFC-0145 prefix removal that left keys.
+    pub(crate) last_cursor: Option<Vec<u8>>,
+    pub(crate) stats: HostCallStats,
 }
 
 impl std::fmt::Debug for HostState {
@@ -45,7 +56,46 @@ impl HostState {
             storage,
             panic_message: None,
             runtime_version_reader: None,
+            mode: HostMode::Classic,
+            input: None,
+            state_version: StateVersion::V1,
+            last_cursor: None,
+            stats: HostCallStats::default(),
         }
+    }
+
+    /// Guest-allocator mode (RFC-0145): no host allocator; `input` is handed to the runtime
+    /// once, by `ext_input_read_version_1`. Host-allocating functions fail with
+    /// [`HostErrorCause::WrongMode`] (the executor refuses their imports before that).
+    pub fn new_guest(storage: StorageState, input: Vec<u8>) -> Self {
+        let mut state = HostState::new(0, storage);
+        state.mode = HostMode::GuestAllocator;
+        state.input = Some(input);
+        state
+    }
+
+    /// Sets the state version used where the host chooses it (`ext_storage_root_version_3`,
+    /// `ext_default_child_storage_root_version_3`): the runtime's own (`RuntimeVersion`'s
+    /// `system_version`). Defaults to V1.
+    pub fn with_state_version(mut self, version: StateVersion) -> Self {
+        self.state_version = version;
+        self
+    }
+
+    /// The ABI this state serves.
+    pub fn mode(&self) -> HostMode {
+        self.mode
+    }
+
+    /// Host calls and boundary bytes so far.
+    pub fn host_call_stats(&self) -> &HostCallStats {
+        &self.stats
+    }
+
+    /// Adds boundary copies made outside host functions (the executor's input and output).
+    pub fn record_boundary_copy(&mut self, bytes_in: usize, bytes_out: usize) {
+        self.stats.bytes_in = self.stats.bytes_in.saturating_add(bytes_in as u64);
+        self.stats.bytes_out = self.stats.bytes_out.saturating_add(bytes_out as u64);
     }
 
     /// Registers the engine-backed reader used by `ext_misc_runtime_version_version_1`.
@@ -61,6 +111,9 @@ impl HostState {
 
     /// Allocates through the call's allocator (used by the executor for the input buffer).
     pub fn allocate(&mut self, memory: &mut impl Memory, size: u32) -> Result<u32, HostError> {
+        if self.mode != HostMode::Classic {
+            return Err(HostErrorCause::WrongMode { mode: self.mode }.at("allocate call input"));
+        }
         self.allocator
             .allocate(memory, size)
             .map_err(|e| HostErrorCause::Allocation(e).at("allocate call input"))

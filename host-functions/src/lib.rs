@@ -18,6 +18,12 @@
 //! - **Hostile input is an error, never a panic.** Every failure is a [`HostError`]
 //!   `"<function>: <cause>"`, and a failed host call leaves storage as it was.
 //!
+//! - **Two ABIs.** The classic functions (abi.md §2) and the RFC-0145 ones (abi.md §3,
+//!   `functions::rfc0145`: the host never allocates, results go into guest buffers). Each
+//!   function has a [`FunctionStyle`]; a [`HostState`] serves one [`HostMode`] and refuses
+//!   the other mode's functions. [`HostCallStats`] counts calls and boundary bytes. The
+//!   choices where RFC-0145 is ambiguous are in `docs/MODES.md`.
+//!
 //! # Where `../shared/spec/abi.md` and the Substrate crates differ (the crates win)
 //! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
 //!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
@@ -64,14 +70,19 @@ mod host_state;
 pub mod memory_access;
 mod registry;
 mod runtime_version;
+mod stats;
 pub mod storage;
+mod style;
 
 pub use dispatch::invoke;
 pub use error::{HostError, HostErrorCause};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
+pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_state::HostState;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Signature, Value, ValueType};
+pub use stats::HostCallStats;
 pub use storage::{StateVersion, StorageState};
+pub use style::{FunctionStyle, HostMode};
 pub use subexec_allocator::{AllocationStats, Memory};

@@ -52,6 +52,7 @@ pub fn with_slice<R>(
 ) -> Result<R, HostErrorCause> {
     memory.with_access(|mem| {
         let range = checked_range(ptr, len, mem.len())?;
+        crate::stats::record_traffic(range.len(), 0);
         Ok(run(&mem[range]))
     })
 }
@@ -60,6 +61,7 @@ pub fn with_slice<R>(
 pub fn read(memory: &impl Memory, ptr: u32, len: u32) -> Result<Vec<u8>, HostErrorCause> {
     memory.with_access(|mem| {
         let range = checked_range(ptr, len, mem.len())?;
+        crate::stats::record_traffic(range.len(), 0);
         Ok(mem[range].to_vec())
     })
 }
@@ -84,6 +86,7 @@ pub fn write_parts(
     })?;
     memory.with_access_mut(|mem| {
         let range = checked_range(ptr, len, mem.len())?;
+        crate::stats::record_traffic(0, range.len());
         let mut at = range.start;
         for part in parts {
             mem[at..at + part.len()].copy_from_slice(part);

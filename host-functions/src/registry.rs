@@ -165,6 +165,50 @@ host_functions! {
 
     /// `abort_on_panic(message)`: records the message and traps.
     PanicHandlerAbortOnPanicV1 = "ext_panic_handler_abort_on_panic_version_1" (I64);
+
+    // RFC-0145 (abi.md §3): the host never allocates; see `functions::rfc0145`.
+    /// `input_read(buf)`: copies the call's whole input into `buf` (guest-allocator mode).
+    InputReadV1 = "ext_input_read_version_1" (I64);
+    /// `read(key, value_out, offset, allow_partial) -> optional full length from offset`.
+    StorageReadV2 = "ext_storage_read_version_2" (I64, I64, I32, I32) -> I64;
+    /// `next_key(key, key_out) -> full next-key length, 0 if none`.
+    StorageNextKeyV2 = "ext_storage_next_key_version_2" (I64, I64) -> I32;
+    /// `root(out)`: 32-byte root in the runtime's state version into `out`.
+    StorageRootV3 = "ext_storage_root_version_3" (I64);
+    /// `clear_prefix(prefix, limit, cursor_in, cursor_out, counters_out) -> cursor length`.
+    StorageClearPrefixV3 = "ext_storage_clear_prefix_version_3" (I64, I64, I64, I64, I32) -> I32;
+    /// `read(storage_key, key, value_out, offset, allow_partial) -> optional length`.
+    DefaultChildStorageReadV2 = "ext_default_child_storage_read_version_2" (I64, I64, I64, I32, I32) -> I64;
+    /// `next_key(storage_key, key, key_out) -> full next-key length, 0 if none`.
+    DefaultChildStorageNextKeyV2 = "ext_default_child_storage_next_key_version_2" (I64, I64, I64) -> I32;
+    /// `root(storage_key, out)`: 32-byte child root into `out`.
+    DefaultChildStorageRootV3 = "ext_default_child_storage_root_version_3" (I64, I64);
+    /// `clear_prefix(storage_key, prefix, limit, cursor_in, cursor_out, counters_out)`.
+    DefaultChildStorageClearPrefixV3 = "ext_default_child_storage_clear_prefix_version_3" (I64, I64, I64, I64, I64, I32) -> I32;
+    /// `storage_kill(storage_key, limit, cursor_in, cursor_out, counters_out)`.
+    DefaultChildStorageStorageKillV4 = "ext_default_child_storage_storage_kill_version_4" (I64, I64, I64, I64, I32) -> I32;
+    /// Keccak-256 of `data` into the 32 bytes at `out`.
+    HashingKeccak256V2 = "ext_hashing_keccak_256_version_2" (I64, I32);
+    /// SHA2-256 of `data` into the 32 bytes at `out`.
+    HashingSha2256V2 = "ext_hashing_sha2_256_version_2" (I64, I32);
+    /// Blake2b-128 of `data` into the 16 bytes at `out`.
+    HashingBlake2128V2 = "ext_hashing_blake2_128_version_2" (I64, I32);
+    /// Blake2b-256 of `data` into the 32 bytes at `out`.
+    HashingBlake2256V2 = "ext_hashing_blake2_256_version_2" (I64, I32);
+    /// XxHash64 seed 0 of `data` into the 8 bytes at `out`.
+    HashingTwox64V2 = "ext_hashing_twox_64_version_2" (I64, I32);
+    /// XxHash64 seeds 0, 1 of `data` into the 16 bytes at `out`.
+    HashingTwox128V2 = "ext_hashing_twox_128_version_2" (I64, I32);
+    /// XxHash64 seeds 0..=3 of `data` into the 32 bytes at `out`.
+    HashingTwox256V2 = "ext_hashing_twox_256_version_2" (I64, I32);
+    /// Trie root of SCALE `Vec<(Vec<u8>, Vec<u8>)>` with a state version into `out`.
+    TrieBlake2256RootV3 = "ext_trie_blake2_256_root_version_3" (I64, I32, I32);
+    /// Ordered trie root of SCALE `Vec<Vec<u8>>` with a state version into `out`.
+    TrieBlake2256OrderedRootV3 = "ext_trie_blake2_256_ordered_root_version_3" (I64, I32, I32);
+    /// `runtime_version(wasm, out) -> optional full length` of the SCALE `RuntimeVersion`.
+    MiscRuntimeVersionV2 = "ext_misc_runtime_version_version_2" (I64, I64) -> I64;
+    /// `last_cursor(out) -> optional full length` of the last clear-prefix cursor.
+    MiscLastCursorV1 = "ext_misc_last_cursor_version_1" (I64) -> I64;
 }
 
 #[cfg(test)]

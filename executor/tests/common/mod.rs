@@ -54,8 +54,10 @@ pub fn runtime_wat(extra: &str) -> String {
     (call $pack (i32.const 0) (i32.const 4)))
   (func (export "trap") (param $p i32) (param $l i32) (result i64)
     unreachable)
-  (func (export "bad_signature") (param $p i32) (result i64)
-    (i64.const 0))
+  ;; Neither entry-point type: `(i32) -> i64` would be a guest-allocator entry point, and a
+  ;; runtime mixing both styles does not load (abi.md §3).
+  (func (export "bad_signature") (param $p i32) (result i32)
+    (i32.const 0))
   ;; malloc(u32 from input) and return the pointer.
   (func (export "malloc") (param $p i32) (param $l i32) (result i64)
     (i32.store (i32.const 0) (call $malloc (i32.load (local.get $p))))

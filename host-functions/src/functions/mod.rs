@@ -13,6 +13,7 @@ pub(crate) mod hashing;
 pub(crate) mod logging;
 pub(crate) mod misc;
 pub(crate) mod panic;
+pub(crate) mod rfc0145;
 pub(crate) mod storage;
 pub(crate) mod trie;
 
