@@ -22,6 +22,7 @@
 //! - [`memory`]: memory provision and the lazily backed static heap.
 //! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
+//! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
 //!   instance; `trap`: wasmi errors to [`CallError`]s.
@@ -40,6 +41,7 @@
 
 pub mod blob;
 pub mod call;
+pub mod comparison;
 pub mod config;
 pub mod conformance;
 pub mod error;

@@ -10,10 +10,12 @@
 //! | `inspect FILE` | imports, exports, mode, memory, heap base, sections, compression |
 //! | `upgrade-check OLD NEW` | whether NEW may replace OLD, and what differs |
 //! | `conformance PATH...` | runs conformance vectors (files or directories) |
+//! | `compare` | the bundled workloads in classic and guest-allocator mode, side by side |
 //!
 //! Errors are printed as `error: WHAT` followed by one `caused by:` line per cause; the exit
 //! codes are listed in `failure`.
 
+mod compare;
 mod conformance;
 mod demo;
 mod failure;
@@ -54,6 +56,8 @@ enum Command {
     UpgradeCheck(upgrade_check::UpgradeCheckArgs),
     /// Run conformance vectors (JSON files, or directories of them).
     Conformance(conformance::ConformanceArgs),
+    /// Run the bundled workloads in classic and guest-allocator mode, print the comparison.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::UpgradeCheck(args) => upgrade_check::run(args),
         Command::Conformance(args) => conformance::run(args),
+        Command::Compare(args) => compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
