@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod rfc0145_host;
-
 use parity_scale_codec::Encode;
 use subexec_runtime_blobs::api::{
     entries, AllocParams, Block, HashAlgorithm, HostCall, StorageParams, Transfer,
