@@ -278,6 +278,7 @@ pub fn render_table(rows: &[(Measurement, Measurement)]) -> String {
 
 /// A grouped bar chart (SVG) of guest-allocator / classic ratios per workload for host calls,
 /// bytes copied and fuel: a bar below the 1.0 line means the guest-allocator mode does less.
+/// Bars are capped at 2.0; a capped bar carries its real ratio as a label.
 pub fn render_svg(rows: &[(Measurement, Measurement)]) -> String {
     type Metric = (&'static str, &'static str, fn(&Measurement) -> f64);
     let metrics: [Metric; 3] = [
@@ -296,10 +297,10 @@ pub fn render_svg(rows: &[(Measurement, Measurement)]) -> String {
             if guest == 0.0 {
                 1.0
             } else {
-                2.0
+                f64::INFINITY
             }
         } else {
-            (guest / classic).min(2.0)
+            guest / classic
         }
     };
     let (left, top, height, group_width, bar) = (60.0, 40.0, 240.0, 110.0, 26.0);
@@ -310,7 +311,7 @@ pub fn render_svg(rows: &[(Measurement, Measurement)]) -> String {
         top + height + 60.0
     );
     svg.push_str(&format!(
-        "<text x=\"{left}\" y=\"20\" font-size=\"13\">guest-allocator / classic (1.0 = equal; capped at 2.0)</text>\n"
+        "<text x=\"{left}\" y=\"20\" font-size=\"13\">guest-allocator / classic (1.0 = equal; bars capped at 2.0, labelled above)</text>\n"
     ));
     for tick in [0.0, 0.5, 1.0, 1.5, 2.0] {
         let ty = y(tick);
@@ -325,15 +326,23 @@ pub fn render_svg(rows: &[(Measurement, Measurement)]) -> String {
     for (i, (classic, guest)) in rows.iter().enumerate() {
         let x0 = left + group_width * i as f64 + 10.0;
         for (j, (_, color, value)) in metrics.iter().enumerate() {
-            let r = ratio(value(classic), value(guest));
+            let raw = ratio(value(classic), value(guest));
+            let r = raw.min(2.0);
             let x = x0 + bar * j as f64;
             svg.push_str(&format!(
-                "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{color}\"><title>{:.3}</title></rect>\n",
+                "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{color}\"><title>{raw:.3}</title></rect>\n",
                 y(r),
                 bar - 4.0,
                 top + height - y(r),
-                r
             ));
+            if raw > 2.0 {
+                // Capped bar: print the real ratio above it.
+                svg.push_str(&format!(
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{raw:.1}×</text>\n",
+                    x + (bar - 4.0) / 2.0,
+                    y(r) - 4.0
+                ));
+            }
         }
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
