@@ -7,7 +7,7 @@
 //! modes are checked equal before measuring. `docs/MODES.md` holds the figures.
 
 use criterion::{criterion_group, BatchSize, Criterion};
-use subexec_executor::comparison::{workloads, Workload};
+use subexec_executor::comparison::{self, workloads, Workload};
 use subexec_executor::storage::StorageState;
 use subexec_executor::{empty_storage, Executor, Runtime};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
@@ -23,7 +23,10 @@ fn prepared(runtime: &Runtime, workload: &Workload) -> StorageState {
 }
 
 fn modes(c: &mut Criterion) {
-    let executor = Executor::builder().build();
+    // The comparison's heap strategy, without fuel metering.
+    let executor = Executor::builder()
+        .heap_alloc_strategy(comparison::HEAP)
+        .build();
     let classic = executor.load(CLASSIC).expect("classic loads");
     let guest = executor
         .load(GUEST_ALLOCATOR)

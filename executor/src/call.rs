@@ -36,7 +36,8 @@ pub struct CallOutcome {
     /// included).
     pub host_calls: HostCallStats,
     /// The memory's size in pages at the end of the call: its peak (memory never shrinks).
-    /// Under a lazily backed static heap, the pages actually backed.
+    /// A lazily backed static heap counts as pre-grown (see [`crate::memory`]), so this is
+    /// the static heap's size under `Static` and the grown size under `Dynamic`.
     pub peak_memory_pages: u32,
 }
 

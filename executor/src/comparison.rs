@@ -22,7 +22,21 @@ use subexec_runtime_blobs::api::{
 use crate::call::CallOutcome;
 use crate::error::{CallError, LoadError};
 use crate::runtime::Executor;
-use crate::RuntimeMode;
+use crate::{HeapAllocStrategy, RuntimeMode};
+
+/// The heap strategy of the comparison: `Dynamic` without a limit, so peak pages are what
+/// each mode really grew its memory to (a `Static` heap would report its fixed size).
+pub const HEAP: HeapAllocStrategy = HeapAllocStrategy::Dynamic {
+    maximum_pages: None,
+};
+
+/// The executor the comparison uses: [`HEAP`], fuel metered.
+pub fn executor() -> Executor {
+    Executor::builder()
+        .heap_alloc_strategy(HEAP)
+        .fuel(Some(u64::MAX / 2))
+        .build()
+}
 
 /// One workload: calls that prepare the state, then the measured call.
 #[derive(Clone, Debug)]

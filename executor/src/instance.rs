@@ -106,7 +106,12 @@ impl Runtime {
                 let allocation_stats = state.allocator_stats();
                 let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
-                let peak_memory_pages = memory.size(&store) as u32;
+                // A lazily backed static heap is, to the runtime, a pre-grown one.
+                let real_pages = memory.size(&store) as u32;
+                let peak_memory_pages = match plan.backing {
+                    Backing::Lazy => real_pages.max(plan.max_pages),
+                    Backing::PreGrown => real_pages,
+                };
                 let result = output.map(|output| {
                     host_calls.bytes_in += output.len() as u64;
                     CallOutcome {

@@ -7,7 +7,7 @@ mod common;
 
 use common::{every_entry_inputs, on_big_stack};
 use parity_scale_codec::{DecodeAll, Encode};
-use subexec_executor::comparison::{compare, workloads};
+use subexec_executor::comparison::{self, compare, workloads};
 use subexec_executor::{empty_storage, CallError, Executor, HostFunction, RuntimeMode};
 use subexec_runtime_blobs::api::{entries, HostReturn, RuntimeVersion};
 use subexec_runtime_blobs::{CLASSIC, CLASSIC_V2, GUEST_ALLOCATOR, GUEST_ALLOCATOR_V2};
@@ -68,8 +68,8 @@ fn every_entry_gives_identical_outputs_and_storage_changes_in_both_modes() {
 #[test]
 fn every_compared_workload_gives_identical_outputs_and_storage_changes() {
     on_big_stack(|| {
-        let executor = Executor::builder().fuel(Some(u64::MAX / 2)).build();
-        let rows = compare(&executor, CLASSIC, GUEST_ALLOCATOR, 1).expect("both modes run");
+        let rows =
+            compare(&comparison::executor(), CLASSIC, GUEST_ALLOCATOR, 1).expect("both modes run");
         assert_eq!(rows.len(), workloads().len());
         for (classic, guest) in &rows {
             assert_eq!(classic.mode, RuntimeMode::Classic);

@@ -8,8 +8,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use subexec_executor::comparison::{compare, render_svg, render_table};
-use subexec_executor::Executor;
+use subexec_executor::comparison::{compare, executor, render_svg, render_table};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 use crate::failure::{Failure, Kind, Outcome};
@@ -27,7 +26,7 @@ pub struct CompareArgs {
 
 /// Runs `subexec compare`.
 pub fn run(args: CompareArgs) -> Outcome {
-    let executor = Executor::builder().fuel(Some(u64::MAX / 2)).build();
+    let executor = executor();
     let rows = compare(&executor, CLASSIC, GUEST_ALLOCATOR, args.runs)
         .map_err(|e| Failure::caused(Kind::Runtime, "comparison failed", e))?;
     for (classic, guest) in &rows {
