@@ -373,9 +373,8 @@ fn classic_blobs_import_every_host_function_with_the_hosts_signature() {
         let classic_imports = shape.imported_function_names();
         let guest_only =
             |name: &str| guest_imports.contains(&name) && !classic_imports.contains(&name);
-        let rfc0145 = |f: &HostFunction| {
-            f.style() == subexec_host_functions::FunctionStyle::GuestAllocating
-        };
+        let rfc0145 =
+            |f: &HostFunction| f.style() == subexec_host_functions::FunctionStyle::GuestAllocating;
         for function in HostFunction::ALL
             .iter()
             .filter(|f| !guest_only(f.name()) && !rfc0145(f))
