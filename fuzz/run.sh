@@ -3,11 +3,16 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]
 #
-# Installs what it needs: the nightly toolchain (minimal profile) and cargo-fuzz (pinned),
+# Installs what it needs (cargo-fuzz, pinned; the toolchain FUZZ_TOOLCHAIN if it is missing),
 # builds all targets once (release, debug assertions and overflow checks on except in wasmi
 # and sc-allocator, see fuzz/Cargo.toml; no sanitizer: the code under test is safe Rust and
 # AddressSanitizer would defeat wasmi's tail-call dispatch), then fuzzes each target from its
 # seed corpus (fuzz/corpus/<target>, committed) plus the crash inputs of fuzz/regressions.
+#
+# FUZZ_TOOLCHAIN (default: stable): without a sanitizer cargo-fuzz passes no -Z flag, so
+# stable builds the targets; it must have the wasm32v1-none target that runtime-blobs' build
+# script needs for the bundled runtime-guest (set FUZZ_TOOLCHAIN=nightly where nightly has it).
+# See docs/FUZZING.md.
 # New corpus entries go to a scratch directory, so a run leaves the repository unchanged.
 #
 # Exits non-zero if any target crashes, leaks past the RSS limit, times out on one input or
@@ -25,15 +30,16 @@ CARGO_FUZZ_VERSION=0.13.2
 RSS_LIMIT_MB=2048
 TIMEOUT_S=20
 
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    rustup toolchain install nightly --profile minimal
+TOOLCHAIN="${FUZZ_TOOLCHAIN:-stable}"
+if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$TOOLCHAIN" --profile minimal
 fi
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 
 BUILD_FLAGS=(-O -s none)
-cargo +nightly fuzz build "${BUILD_FLAGS[@]}"
+cargo +"$TOOLCHAIN" fuzz build "${BUILD_FLAGS[@]}"
 
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
@@ -46,7 +52,7 @@ for target in "${TARGETS[@]}"; do
     fi
     echo "== $target: ${SECONDS_PER_TARGET}s"
     status=0
-    cargo +nightly fuzz run "${BUILD_FLAGS[@]}" "$target" "$SCRATCH/$target" "${seeds[@]}" -- \
+    cargo +"$TOOLCHAIN" fuzz run "${BUILD_FLAGS[@]}" "$target" "$SCRATCH/$target" "${seeds[@]}" -- \
         -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_LIMIT_MB" \
         -timeout="$TIMEOUT_S" -print_final_stats=1 >"$SCRATCH/$target.log" 2>&1 || status=$?
     # The start and end of the run, the final statistics and any failure report.

@@ -1,5 +1,6 @@
 //! Determinism across processes: the demo workload and a storage-heavy workload, run in two
-//! separate processes, give identical digests of everything a node could observe.
+//! separate processes, give identical digests of everything a node could observe, for the
+//! classic and the guest-allocator (RFC-0145) builds of the bundled runtime-guest.
 //!
 //! The test re-executes its own test binary (`std::env::current_exe()`) twice with
 //! [`CHILD_ENV`] set, filtered to this very test; in that mode the test computes the digests
@@ -20,7 +21,7 @@ use subexec_executor::{blake2_256, empty_storage, CallOutcome, Executor, Runtime
 use subexec_runtime_blobs::api::{
     self, entries, AccountId, Block, BlockSummary, StorageParams, StorageReadSummary, Transfer,
 };
-use subexec_runtime_blobs::CLASSIC;
+use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 /// Set in a child process; its value is ignored.
 const CHILD_ENV: &str = "SUBEXEC_DETERMINISM_CHILD";
@@ -71,11 +72,21 @@ fn run(runtime: &Runtime, calls: &[(&str, Vec<u8>)]) -> (Vec<u8>, Vec<Vec<u8>>) 
     (transcript, outputs)
 }
 
-/// Digests of the demo and the storage-heavy workloads, checking each did its work.
-fn digests() -> [[u8; 32]; 2] {
+/// Digests of the demo and the storage-heavy workloads on the classic and the
+/// guest-allocator (RFC-0145) builds of the runtime-guest, checking each did its work.
+fn digests() -> Vec<[u8; 32]> {
     let executor = Executor::builder().fuel(Some(1 << 40)).build();
-    let runtime = executor.load(CLASSIC).expect("the bundled runtime loads");
+    [CLASSIC, GUEST_ALLOCATOR]
+        .into_iter()
+        .flat_map(|blob| {
+            let runtime = executor.load(blob).expect("the bundled runtime loads");
+            workload_digests(&runtime)
+        })
+        .collect()
+}
 
+/// Digests of the demo and the storage-heavy workloads on one runtime.
+fn workload_digests(runtime: &Runtime) -> [[u8; 32]; 2] {
     let endow: Vec<(AccountId, u128)> = (1..=3).map(|n| (account(n), 10_000)).collect();
     let transfer = |from, to, amount| Transfer {
         from: account(from),
@@ -91,7 +102,7 @@ fn digests() -> [[u8; 32]; 2] {
         ],
     };
     let (demo, outputs) = run(
-        &runtime,
+        runtime,
         &[
             (entries::DEMO_INITIALIZE, endow.encode()),
             (entries::DEMO_EXECUTE_BLOCK, block.encode()),
@@ -106,7 +117,7 @@ fn digests() -> [[u8; 32]; 2] {
         value_size: STORAGE_VALUE_SIZE,
     };
     let (storage_heavy, outputs) = run(
-        &runtime,
+        runtime,
         &[
             (entries::BENCH_STORAGE_POPULATE, params.encode()),
             (entries::BENCH_STORAGE_READ, params.encode()),
@@ -127,7 +138,7 @@ fn digests() -> [[u8; 32]; 2] {
     [blake2_256(&demo), blake2_256(&storage_heavy)]
 }
 
-fn hex(digests: &[[u8; 32]; 2]) -> String {
+fn hex(digests: &[[u8; 32]]) -> String {
     digests
         .iter()
         .map(|d| d.iter().map(|b| format!("{b:02x}")).collect::<String>())

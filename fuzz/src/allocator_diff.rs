@@ -195,7 +195,7 @@ impl Pair {
         let ours = outcome_ours(self.ours.allocate(&mut self.ours_memory, size), |p| p);
         let reference = outcome_reference(
             self.reference.allocate(&mut self.reference_memory, size),
-            |p| u32::from(p),
+            u32::from,
         );
         if let Ok(ptr) = ours {
             self.live.push(ptr);

@@ -14,7 +14,6 @@
 use std::sync::OnceLock;
 
 use sp_wasm_interface::ValueType;
-use subexec_host_functions::HostFunction;
 
 use crate::outcome;
 use crate::smith::{classic_functions, host_function_imports};

@@ -169,3 +169,35 @@ fn host_script_reaches_the_runtime() {
         ]
     );
 }
+
+/// Hand-written hostile modules (committed as `blob_loading` seeds) end in the typed error
+/// their construction implies, never a host crash: an endless loop runs out of fuel, endless
+/// recursion (with and without locals) hits the call-depth limit, a forged output pointer is
+/// out of bounds, and growing memory until refused ends normally.
+#[test]
+fn hostile_modules_fail_with_typed_errors() {
+    use subexec_executor::CallError;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/blob_loading");
+    let call = |name: &str| {
+        let data = std::fs::read(root.join(format!("{name}.seed"))).unwrap();
+        let runtime = blob_input::executor().load(&data[1..]).unwrap();
+        runtime.call(&mut subexec_executor::empty_storage(), "Core_version", &[])
+    };
+    assert!(matches!(
+        call("infinite_loop"),
+        Err(CallError::OutOfFuel { .. })
+    ));
+    assert!(matches!(
+        call("deep_recursion"),
+        Err(CallError::StackOverflow)
+    ));
+    assert!(matches!(
+        call("recursion_with_locals"),
+        Err(CallError::StackOverflow)
+    ));
+    assert!(matches!(
+        call("output_out_of_bounds"),
+        Err(CallError::OutputOutOfBounds { .. })
+    ));
+    assert_eq!(call("memory_grow_loop").unwrap().output, Vec::<u8>::new());
+}
