@@ -4,7 +4,8 @@
 //! prefixes from a small alphabet so calls meet each other's data, values of any length,
 //! transactions opened and closed in any order, limits, state versions (valid and invalid),
 //! and `misc_runtime_version` on arbitrary bytes or on a real blob. The script runs twice per
-//! heap strategy on the classic blob and both runs must be byte-identical; any typed error
+//! heap strategy on the classic and on the guest-allocator blob, and both runs must be
+//! byte-identical; any typed error
 //! (the runtime panicking on a bad state version, a commit without a transaction, …) is fine.
 
 use arbitrary::{Result, Unstructured};
@@ -167,8 +168,8 @@ pub fn script(u: &mut Unstructured) -> Result<Vec<HostCall>> {
     Ok(calls)
 }
 
-/// The blobs the script runs on: the classic runtime-guest. The guest-allocator blob joins
-/// once the executor runs RFC-0145 runtimes (it is skipped while it fails to load).
+/// The blobs the script runs on: the classic and the guest-allocator (RFC-0145) builds of the
+/// runtime-guest (spec_version 1).
 pub fn blobs() -> impl Iterator<Item = &'static subexec_runtime_blobs::Blob> {
     subexec_runtime_blobs::ALL.iter().filter(|blob| {
         blob.spec_version == 1 && matches!(blob.mode, Mode::Classic | Mode::GuestAllocator)
@@ -190,13 +191,9 @@ pub fn run(data: &[u8]) {
     };
     let executor = outcome::executor();
     for blob in blobs() {
-        let Ok(runtime) = executor.load(blob.wasm) else {
-            assert!(
-                blob.mode == Mode::GuestAllocator,
-                "the classic blob must load"
-            );
-            continue;
-        };
+        let runtime = executor
+            .load(blob.wasm)
+            .unwrap_or_else(|e| panic!("the bundled {} blob must load: {e}", blob.name));
         outcome::assert_deterministic(&runtime, entries::HOST_API_RUN, &input);
     }
 }

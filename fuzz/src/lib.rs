@@ -15,10 +15,10 @@
 //! typed error, is a pass. Determinism is checked by running the same input twice and
 //! comparing the [`outcome::digest`] of both runs.
 //!
-//! Guest-allocator (RFC-0145) mode: the executor does not run it yet (abi.md §3 is pending
-//! there), so the targets run the classic ABI under both heap strategies
-//! ([`outcome::STRATEGIES`]); `host_script` already carries the mode so the guest-allocator
-//! blob is a one-line addition once the executor loads it.
+//! Modes: `host_script` runs the classic and the guest-allocator (RFC-0145) runtime-guest;
+//! the generated modules (`smith`, `raw_host_calls`) are classic only for now
+//! ([`smith::GUEST_ALLOCATOR_ONLY`] lists the functions a guest variant would import). Every
+//! call runs under both heap strategies ([`outcome::STRATEGIES`]).
 #![deny(missing_docs)]
 
 pub mod allocator_diff;

@@ -140,8 +140,8 @@ fn raw_interpreter_calls_the_host() {
     assert_eq!(changes.main.get(&b"a"[..]), Some(&Some(b"bcde".to_vec())));
 }
 
-/// A script of the structured half round-trips through the runtime-guest: a set then a get
-/// returns the value.
+/// A script of the structured half round-trips through the runtime-guest in both modes
+/// (classic and guest-allocator): a set then a get returns the value.
 #[test]
 fn host_script_reaches_the_runtime() {
     use subexec_runtime_blobs::api::{entries, HostCall, HostReturn};
