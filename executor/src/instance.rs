@@ -218,7 +218,7 @@ fn instantiate(
     prepared: &Prepared,
     plan: MemoryPlan,
 ) -> Result<Instance, CallError> {
-    let instantiation = |e: wasmi::Error| CallError::Instantiation(e.to_string());
+    let instantiation = |e: wasmi::Error| CallError::Instantiation(instantiation_message(&e));
     let imported = match prepared.memory {
         MemorySource::Imported { .. } => {
             let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
@@ -246,6 +246,33 @@ fn instantiate(
     };
     store.data_mut().memory = Some(memory);
     Ok(instance)
+}
+
+/// The text of an instantiation failure, free of engine handles.
+///
+/// wasmi's own message for an element segment that does not fit its table embeds the `Debug`
+/// of the table handle, which carries a per-process store counter (`StoreId(N)`): two runs, or
+/// two nodes, would report different errors for the same blob. Errors must be byte-identical
+/// wherever the same blob, input and state are run, so such messages are rewritten from their
+/// fields; every other wasmi instantiation message names no handle and is kept.
+fn instantiation_message(error: &wasmi::Error) -> String {
+    use wasmi::errors::{ErrorKind, InstantiationError};
+    match error.kind() {
+        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit {
+            table_index,
+            len,
+            ..
+        }) => format!(
+            "out of bounds table access: an element segment of {len} elements starting at \
+             offset {table_index} does not fit its table"
+        ),
+        ErrorKind::Instantiation(InstantiationError::ImportTypeMismatch {
+            name, expected, ..
+        }) => {
+            format!("import {name} type mismatch: expected {expected:?}")
+        }
+        _ => error.to_string(),
+    }
 }
 
 /// Allocates the input with the call's allocator (its first allocation) and copies it in.

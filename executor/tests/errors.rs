@@ -376,3 +376,34 @@ fn recursion_limit_is_exact() {
         Err(CallError::StackOverflow)
     );
 }
+
+/// Regression (fuzz finding `instantiation_error_names_store_id`): wasmi's message for an
+/// element segment out of its table's bounds embedded a per-process store counter, so the same
+/// call failed with a different error text every time.
+#[test]
+fn instantiation_errors_are_identical_on_every_call() {
+    let wasm = wat::parse_str(
+        r#"(module (import "env" "memory" (memory 1))
+             (global (export "__heap_base") i32 (i32.const 0))
+             (table 1 funcref) (elem (i32.const -1) $f) (func $f)
+             (func (export "entry") (param i32 i32) (result i64) (i64.const 0)))"#,
+    )
+    .expect("valid wat");
+    let rt = load(&wasm, HeapAllocStrategy::default());
+    let first = call(&rt, "entry", &[]).unwrap_err();
+    let second = call(&rt, "entry", &[]).unwrap_err();
+    // A second engine in the same process has other store ids still.
+    let other = load(&wasm, HeapAllocStrategy::default());
+    let third = call(&other, "entry", &[]).unwrap_err();
+    assert_eq!(
+        first,
+        CallError::Instantiation(
+            "out of bounds table access: an element segment of 1 elements starting at offset \
+             4294967295 does not fit its table"
+                .into()
+        )
+    );
+    assert_eq!(first.to_string(), second.to_string());
+    assert_eq!(first.to_string(), third.to_string());
+    assert!(!first.to_string().contains("StoreId"), "{first}");
+}
