@@ -1,5 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. This is the README's test command.
+# Runs every test of the workspace, then a short smoke run of every fuzz target.
+# This is the README's test command and what CI runs (after fmt and clippy).
+#
+#   SUBEXEC_FUZZ_SECONDS=N   seconds per fuzz target (default 10)
+#   SUBEXEC_SKIP_FUZZ=1      skip the fuzz smoke run (quick local runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 cargo test --workspace --locked
+
+if [ "${SUBEXEC_SKIP_FUZZ:-0}" != 1 ]; then
+    # Installs cargo-fuzz if missing; exits non-zero on any crash, leak or hang.
+    fuzz/run.sh "${SUBEXEC_FUZZ_SECONDS:-10}"
+fi
