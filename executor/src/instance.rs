@@ -89,16 +89,9 @@ impl Runtime {
         store.data_mut().host = Some(state);
         let returned = entry.call(&mut store, (input_ptr as i32, input.len() as i32));
         let Some(state) = store.data_mut().host.take() else {
-            // Host closures always put the state back; this is unreachable by construction.
-            return (
-                Err(CallError::Engine("host state lost".into())),
-                false,
-                crate::empty_storage(),
-            );
+            return host_state_lost();
         };
-        let fuel_consumed = settings
-            .fuel
-            .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
+        let fuel_consumed = fuel_consumed(settings.fuel, &store);
         let below_max = memory.size(&store) < u64::from(plan.max_pages);
         match returned {
             Ok(packed) => {
@@ -178,15 +171,9 @@ impl Runtime {
         store.data_mut().host = Some(state);
         let returned = entry.call(&mut store, len);
         let Some(state) = store.data_mut().host.take() else {
-            return (
-                Err(CallError::Engine("host state lost".into())),
-                false,
-                crate::empty_storage(),
-            );
+            return host_state_lost();
         };
-        let fuel_consumed = settings
-            .fuel
-            .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
+        let fuel_consumed = fuel_consumed(settings.fuel, &store);
         match returned {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
@@ -211,6 +198,22 @@ impl Runtime {
             }
         }
     }
+}
+
+/// The outcome of a call whose host state did not come back from the store. Host closures
+/// always put the state back, so this is unreachable by construction; it is an error, not a
+/// panic, all the same.
+fn host_state_lost() -> (Result<CallOutcome, CallError>, bool, StorageState) {
+    (
+        Err(CallError::Engine("host state lost".into())),
+        false,
+        crate::empty_storage(),
+    )
+}
+
+/// Fuel used by the call that just ended: the budget minus what the store has left.
+fn fuel_consumed(budget: Option<u64>, store: &Store<StoreData>) -> Option<u64> {
+    budget.map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)))
 }
 
 fn instantiate(
