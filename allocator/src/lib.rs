@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod diagnosis;
 mod error;
 mod free_lists;
 mod freeing_bump;
@@ -58,6 +59,7 @@ mod stats;
 mod trace;
 mod vec_memory;
 
+pub use diagnosis::{diagnose_out_of_memory, Need, OutOfMemoryDiagnosis, SiteConsumer};
 pub use error::Error;
 pub use freeing_bump::FreeingBumpHeapAllocator;
 pub use memory::{Memory, MAX_WASM_PAGES, PAGE_SIZE};

@@ -318,3 +318,6 @@ pub(crate) fn class_usage(model: &HeapModel) -> Vec<ClassUsage> {
 pub(crate) fn rounded_heap_base(heap_base: u32) -> u32 {
     heap_base.wrapping_add(7) & !7
 }
+
+#[cfg(test)]
+mod tests;
