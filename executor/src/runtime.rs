@@ -79,6 +79,11 @@ pub(crate) struct Prepared {
     pub embedded_version: Option<RuntimeVersion>,
     /// `Core_version`'s raw output and its decoding, once a call succeeded.
     pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
+    /// Export names of every mutable global, in index order (PLACEHOLDER until the load-time
+    /// rewrite lands: only the globals the module exports itself).
+    pub mutable_globals: Vec<String>,
+    /// Idle instances for reuse ([`crate::pool`]).
+    pub pool: crate::pool::Pool,
 }
 
 struct Inner {
@@ -208,6 +213,13 @@ impl Executor {
             }
         }
         let embedded_version = RuntimeVersion::from_sections(version_section, apis_section)?;
+        let mutable_globals = module
+            .exports()
+            .filter(|e| {
+                matches!(e.ty(), ExternType::Global(g) if g.mutability() == wasmi::Mutability::Var)
+            })
+            .map(|e| e.name().to_string())
+            .collect();
         Ok(Prepared {
             code_hash,
             module,
@@ -217,6 +229,8 @@ impl Executor {
             scan,
             embedded_version,
             called_version: Mutex::new(None),
+            mutable_globals,
+            pool: crate::pool::Pool::new(),
         })
     }
 }

@@ -1,0 +1,1 @@
+//! Reuse tests: a pooled executor against a fresh one on the same calls.
