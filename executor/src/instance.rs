@@ -125,7 +125,11 @@ impl Runtime {
         {
             Some(base) => base as u32,
             None => {
-                return RunOutput::new(Err(CallError::Engine("no __heap_base".into())), false, storage)
+                return RunOutput::new(
+                    Err(CallError::Engine("no __heap_base".into())),
+                    false,
+                    storage,
+                )
             }
         };
         let entry = match instance.get_typed_func::<(i32, i32), i64>(&store, method) {

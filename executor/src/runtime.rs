@@ -219,7 +219,12 @@ impl Executor {
                 matches!(e.ty(), ExternType::Global(g) if g.mutability() == wasmi::Mutability::Var)
             })
             .map(|e| e.name().to_string())
-            .collect();
+            .collect::<Vec<_>>();
+        let pool = if crate::pool::all_mutable_globals_exported(&wasm, mutable_globals.len()) {
+            crate::pool::Pool::new()
+        } else {
+            crate::pool::Pool::disabled()
+        };
         Ok(Prepared {
             code_hash,
             module,
@@ -230,7 +235,7 @@ impl Executor {
             embedded_version,
             called_version: Mutex::new(None),
             mutable_globals,
-            pool: crate::pool::Pool::new(),
+            pool,
         })
     }
 }

@@ -109,7 +109,9 @@ impl Pooled {
         let data = memory.data_mut(self.store.ctx());
         for range in &self.written {
             let Some(dest) = data.get_mut(range.clone()) else {
-                return Err(format!("written pages {range:?} past the memory's {size} bytes"));
+                return Err(format!(
+                    "written pages {range:?} past the memory's {size} bytes"
+                ));
             };
             let from_image = image.bytes.get(range.start..).unwrap_or(&[]);
             let copied = from_image.len().min(dest.len());
@@ -160,8 +162,8 @@ impl Runtime {
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
         let memory = wasmi::Memory::new(&mut ctx, MemoryType::new(minimum, Some(minimum)))
             .map_err(|e| e.to_string())?;
-        let instantiated = instantiate(&mut ctx, &self.prepared, plan, Some(memory))
-            .map_err(|e| e.to_string())?;
+        let instantiated =
+            instantiate(&mut ctx, &self.prepared, plan, Some(memory)).map_err(|e| e.to_string())?;
         let mut bytes = instantiated.memory.data(&ctx).to_vec();
         let page = os_page_size();
         let used = bytes

@@ -96,7 +96,8 @@ impl Image {
                 file.write_all_at(chunk, (index * page) as u64)?;
             }
         }
-        let seals = libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL;
+        let seals =
+            libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL;
         // SAFETY: `fcntl(F_ADD_SEALS)` on a descriptor we own takes an integer argument.
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
             return Err(io::Error::last_os_error());
@@ -520,13 +521,9 @@ mod tests {
         let image = image(&[], 1);
         let store = Store::new(&Engine::default(), ());
         // Larger than the image, or empty.
-        assert!(MappedStore::new(
-            &image,
-            2 * WASM_PAGE,
-            store,
-            MemoryType::new(0, Some(2))
-        )
-        .is_err());
+        assert!(
+            MappedStore::new(&image, 2 * WASM_PAGE, store, MemoryType::new(0, Some(2))).is_err()
+        );
         let store = Store::new(&Engine::default(), ());
         assert!(MappedStore::new(&image, 0, store, MemoryType::new(0, Some(0))).is_err());
         // A memory larger than the mapping.
