@@ -87,8 +87,6 @@ pub const DISCARD_EVERY: u32 = 64;
 /// Idle instances of one compiled runtime.
 #[derive(Default)]
 pub(crate) struct Pool {
-    /// Off for runtimes whose mutable globals cannot all be restored.
-    disabled: bool,
     #[cfg(target_os = "linux")]
     inner: linux::Inner,
 }
@@ -97,14 +95,6 @@ impl Pool {
     /// An empty pool (its image is built on first use).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A pool that is never used: calls get fresh instances.
-    pub fn disabled() -> Self {
-        Pool {
-            disabled: true,
-            ..Self::default()
-        }
     }
 
     /// Number of idle instances.
@@ -155,9 +145,6 @@ impl Runtime {
             }
             _ => return self.run_fresh(storage, method, input, plan),
         };
-        if self.prepared.pool.disabled {
-            return self.run_fresh(storage, method, input, plan);
-        }
         #[cfg(target_os = "linux")]
         {
             self.run_linux_pooled(storage, method, input, plan, max_idle)
@@ -170,9 +157,6 @@ impl Runtime {
     }
 
     fn pool_available(&self) -> bool {
-        if self.prepared.pool.disabled {
-            return false;
-        }
         #[cfg(target_os = "linux")]
         {
             self.linux_pool_available()
@@ -186,39 +170,6 @@ impl Runtime {
 
 #[cfg(target_os = "linux")]
 mod linux;
-
-/// Whether every mutable global of `wasm` (imported or defined) is among the `exported` ones
-/// (placeholder until the load-time rewrite exports them all; unreadable: `false`).
-pub(crate) fn all_mutable_globals_exported(wasm: &[u8], exported: usize) -> bool {
-    let mut mutable = 0usize;
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        match payload {
-            Ok(wasmparser::Payload::ImportSection(reader)) => {
-                for import in reader {
-                    match import {
-                        Ok(import) => {
-                            if let wasmparser::TypeRef::Global(g) = import.ty {
-                                mutable += usize::from(g.mutable);
-                            }
-                        }
-                        Err(_) => return false,
-                    }
-                }
-            }
-            Ok(wasmparser::Payload::GlobalSection(reader)) => {
-                for global in reader {
-                    match global {
-                        Ok(global) => mutable += usize::from(global.ty.mutable),
-                        Err(_) => return false,
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(_) => return false,
-        }
-    }
-    mutable == exported
-}
 
 #[cfg(test)]
 mod tests;
