@@ -53,6 +53,36 @@ pub const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
 /// Default number of compiled runtimes kept by an [`Executor`].
 pub const DEFAULT_CACHE_CAPACITY: usize = 8;
 
+/// Default number of idle instances kept per compiled runtime and heap size.
+pub const DEFAULT_MAX_IDLE_INSTANCES: usize = 4;
+
+/// Whether calls get a new instance or reuse a reset one (see [`crate::pool`]).
+///
+/// Both give the same outcomes (outputs, errors, storage changes, allocator statistics, fuel,
+/// peak memory); only the cost differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InstanceReuse {
+    /// A new wasmi store, memory and instance for every call.
+    Fresh,
+    /// Idle instances of each compiled runtime are kept and reset to their just-instantiated
+    /// state before the next call. Where the reset mechanism is unavailable (see
+    /// [`crate::pool`]), calls silently get fresh instances.
+    Pooled {
+        /// How many idle instances to keep per compiled runtime and memory size (an instance
+        /// in use is not counted; concurrent calls beyond this create instances that are
+        /// dropped after their call). `0` behaves as [`InstanceReuse::Fresh`].
+        max_idle_instances: usize,
+    },
+}
+
+impl Default for InstanceReuse {
+    fn default() -> Self {
+        InstanceReuse::Pooled {
+            max_idle_instances: DEFAULT_MAX_IDLE_INSTANCES,
+        }
+    }
+}
+
 /// Settings fixed for the lifetime of an [`Executor`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -66,6 +96,8 @@ pub struct Settings {
     pub max_recursion_depth: u32,
     /// How many compiled runtimes the code cache keeps.
     pub cache_capacity: usize,
+    /// Fresh or reused instances.
+    pub instance_reuse: InstanceReuse,
 }
 
 impl Default for Settings {
@@ -76,6 +108,7 @@ impl Default for Settings {
             allow_missing_host_functions: false,
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
+            instance_reuse: InstanceReuse::default(),
         }
     }
 }
@@ -125,7 +158,7 @@ pub struct ExecutorBuilder {
 
 impl ExecutorBuilder {
     /// A builder with the defaults: static heap of 2048 extra pages, no fuel, missing host
-    /// functions rejected.
+    /// functions rejected, pooled instances.
     pub fn new() -> Self {
         Self::default()
     }
@@ -157,6 +190,12 @@ impl ExecutorBuilder {
     /// Sets how many compiled runtimes are cached (at least 1).
     pub fn cache_capacity(mut self, capacity: usize) -> Self {
         self.settings.cache_capacity = capacity.max(1);
+        self
+    }
+
+    /// Sets whether calls reuse pooled instances (default: pooled, see [`InstanceReuse`]).
+    pub fn instance_reuse(mut self, reuse: InstanceReuse) -> Self {
+        self.settings.instance_reuse = reuse;
         self
     }
 
