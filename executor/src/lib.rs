@@ -20,12 +20,14 @@
 //! - [`config`]: [`ExecutorBuilder`], the engine settings and the wasm feature set.
 //! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
 //! - [`memory`]: memory provision and the lazily backed static heap.
-//! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
+//! - `scan`, `rewrite`, `linker`, `store`: load-time scan, export of every mutable global,
+//!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
-//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
-//!   instance; `trap`: wasmi errors to [`CallError`]s.
+//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
+//!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
+//!   errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
@@ -33,11 +35,12 @@
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
-//! statistics and fuel on every run (compilation is eager, so the first call pays no
-//! translation fuel); NaNs are canonicalised (wasmi's `deterministic` feature); deep
+//! statistics and fuel on every run (functions are translated lazily but translation costs
+//! no fuel, so the first call pays none; see [`config`]); NaNs are canonicalised (wasmi's `deterministic` feature); deep
 //! recursion traps at a fixed depth ([`config::DEFAULT_MAX_RECURSION_DEPTH`]) on wasmi's own
 //! stack, never the host's.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod blob;
 pub mod call;
@@ -50,6 +53,8 @@ mod instance;
 mod linker;
 pub mod memory;
 pub mod mode;
+pub mod pool;
+mod rewrite;
 pub mod runtime;
 mod runtime_version;
 mod scan;
@@ -61,7 +66,7 @@ pub mod version;
 use std::sync::Arc;
 
 pub use call::CallOutcome;
-pub use config::{ExecutorBuilder, Settings};
+pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
