@@ -19,13 +19,15 @@ use crate::trap::classify;
 
 impl Runtime {
     /// Runs `method` once under `plan`; returns the result, whether lazy backing may have
-    /// caused its failure, and the storage.
+    /// caused its failure, and the storage. With `trace`, a classic call records its
+    /// allocations (see [`crate::diagnostics`]).
     pub(crate) fn run_owned(
         &self,
         storage: StorageState,
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
+        trace: bool,
     ) -> (Result<CallOutcome, CallError>, bool, StorageState) {
         let settings = self.executor.settings();
         let prepared = &self.prepared;
@@ -78,17 +80,23 @@ impl Runtime {
             .with_runtime_version_reader(reader)
             .with_state_version(self.state_version());
         state.record_boundary_copy(0, input.len());
+        if trace {
+            crate::diagnostics::record(&mut state, heap_base, plan);
+        }
 
         let input_ptr = {
             let mut guest = GuestMemory::new(memory, &mut store, plan.allocator_max_pages);
             match write_input(&mut state, &mut guest, input) {
                 Ok(ptr) => ptr,
-                Err(e) => return (Err(e), true, state.finish()),
+                Err(e) => {
+                    let e = crate::diagnostics::diagnose(e, state.take_allocation_trace());
+                    return (Err(e), true, state.finish());
+                }
             }
         };
         store.data_mut().host = Some(state);
         let returned = entry.call(&mut store, (input_ptr as i32, input.len() as i32));
-        let Some(state) = store.data_mut().host.take() else {
+        let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
         let fuel_consumed = fuel_consumed(settings.fuel, &store);
@@ -97,6 +105,7 @@ impl Runtime {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
+                let allocation_trace = state.take_allocation_trace();
                 let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
                 // A lazily backed static heap is, to the runtime, a pre-grown one.
@@ -113,12 +122,14 @@ impl Runtime {
                         fuel_consumed,
                         host_calls,
                         peak_memory_pages,
+                        allocation_trace,
                     }
                 });
                 (result, false, storage)
             }
             Err(error) => {
                 let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
+                let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 (Err(error), memory_related && below_max, state.finish())
             }
         }
@@ -188,6 +199,7 @@ impl Runtime {
                         fuel_consumed,
                         host_calls,
                         peak_memory_pages,
+                        allocation_trace: None,
                     }
                 });
                 (result, false, storage)
