@@ -44,3 +44,23 @@ pub(crate) const UNDERFLOW: Error =
 pub(crate) const READ_OUT_OF_BOUNDS: Error = Error::Other("read out of heap bounds");
 /// A header write reached past the end of memory.
 pub(crate) const WRITE_OUT_OF_BOUNDS: Error = Error::Other("write out of heap bounds");
+
+/// Every `Other` error the allocator can return (traces name them by their message).
+const OTHER_ERRORS: [Error; 9] = [
+    POISONED,
+    INVALID_HEADER_POINTER,
+    FREE_LIST_OCCUPIED,
+    INVALID_ORDER,
+    INVALID_DEALLOCATION_POINTER,
+    EMPTY_HEADER,
+    UNDERFLOW,
+    READ_OUT_OF_BOUNDS,
+    WRITE_OUT_OF_BOUNDS,
+];
+
+/// The `Other` error with this message, if the allocator has one.
+pub(crate) fn other_error(message: &str) -> Option<Error> {
+    OTHER_ERRORS
+        .into_iter()
+        .find(|error| matches!(error, Error::Other(known) if *known == message))
+}

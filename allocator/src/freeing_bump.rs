@@ -14,6 +14,9 @@
 //! `deallocate(ptr)`: poison and shrink checks; the header at `ptr - 8` must be occupied; the
 //! block becomes the head of its class's free list; the live byte count goes down.
 //!
+//! Both are the `*_observed` versions called with [`NoObserver`]: an observer (see the
+//! `observer` module) is told each call's outcome afterwards and changes nothing.
+//!
 //! Arithmetic that sc-allocator leaves to release-build wrapping wraps here too (the bump
 //! pointer, the live byte count, `address_space_used`, the heap-base rounding); everything else
 //! is checked or provably in range, so no input panics in any build.
@@ -25,6 +28,7 @@ use crate::error::{
 use crate::free_lists::FreeLists;
 use crate::header::{Header, HeaderSlot, Link, HEADER_SIZE};
 use crate::memory::{bytes_in_pages, Memory, MAX_WASM_PAGES, PAGE_SIZE};
+use crate::observer::{AllocationEvent, AllocationObserver, HeapSnapshot, NoObserver};
 use crate::order::{Order, MIN_POSSIBLE_ALLOCATION};
 use crate::poison::Poison;
 use crate::stats::AllocationStats;
@@ -89,8 +93,7 @@ impl FreeingBumpHeapAllocator {
     /// May grow `mem`. Any error poisons the allocator.
     #[inline]
     pub fn allocate(&mut self, mem: &mut impl Memory, size: u32) -> Result<u32, Error> {
-        let heap = &mut self.heap;
-        self.poison.guard(|| heap.allocate(mem, size))
+        self.allocate_observed(mem, size, &mut NoObserver)
     }
 
     /// Frees the block whose pointer is `ptr`.
@@ -99,8 +102,81 @@ impl FreeingBumpHeapAllocator {
     /// one the guest forged outside the heap. Any error poisons the allocator.
     #[inline]
     pub fn deallocate(&mut self, mem: &mut impl Memory, ptr: u32) -> Result<(), Error> {
+        self.deallocate_observed(mem, ptr, &mut NoObserver)
+    }
+
+    /// [`allocate`](Self::allocate), then tells `observer` what happened: an
+    /// [`AllocationEvent::Allocated`] or [`AllocationEvent::AllocationFailed`] with the heap
+    /// right after the call. The result is exactly `allocate`'s.
+    #[inline]
+    pub fn allocate_observed(
+        &mut self,
+        mem: &mut impl Memory,
+        size: u32,
+        observer: &mut impl AllocationObserver,
+    ) -> Result<u32, Error> {
+        if observer.enabled() {
+            observer.before(mem.pages());
+        }
         let heap = &mut self.heap;
-        self.poison.guard(|| heap.deallocate(mem, ptr))
+        let result = self.poison.guard(|| heap.allocate(mem, size));
+        if observer.enabled() {
+            let event = match &result {
+                Ok(block) => AllocationEvent::Allocated {
+                    size,
+                    order: block.order.raw(),
+                    ptr: block.ptr,
+                    from_free_list: block.from_free_list,
+                },
+                Err(error) => AllocationEvent::AllocationFailed {
+                    size,
+                    order: Order::from_size(size).ok().map(Order::raw),
+                    error: error.clone(),
+                },
+            };
+            observer.observe(&event, self.snapshot(mem));
+        }
+        result.map(|block| block.ptr)
+    }
+
+    /// [`deallocate`](Self::deallocate), then tells `observer` what happened: an
+    /// [`AllocationEvent::Freed`] or [`AllocationEvent::FreeFailed`] with the heap right after
+    /// the call. The result is exactly `deallocate`'s.
+    #[inline]
+    pub fn deallocate_observed(
+        &mut self,
+        mem: &mut impl Memory,
+        ptr: u32,
+        observer: &mut impl AllocationObserver,
+    ) -> Result<(), Error> {
+        if observer.enabled() {
+            observer.before(mem.pages());
+        }
+        let heap = &mut self.heap;
+        let result = self.poison.guard(|| heap.deallocate(mem, ptr));
+        if observer.enabled() {
+            let event = match &result {
+                Ok(order) => AllocationEvent::Freed {
+                    ptr,
+                    order: order.raw(),
+                },
+                Err(error) => AllocationEvent::FreeFailed {
+                    ptr,
+                    error: error.clone(),
+                },
+            };
+            observer.observe(&event, self.snapshot(mem));
+        }
+        result.map(|_| ())
+    }
+
+    /// The heap as an observer sees it.
+    fn snapshot(&self, mem: &impl Memory) -> HeapSnapshot {
+        HeapSnapshot {
+            bumper: self.heap.bumper,
+            memory_pages: mem.pages(),
+            max_pages: mem.max_pages(),
+        }
     }
 
     /// The statistics so far.
@@ -115,15 +191,22 @@ impl FreeingBumpHeapAllocator {
     }
 }
 
+/// A successful allocation, as `Heap::allocate` reports it (the observer wants all of it).
+struct Block {
+    ptr: u32,
+    order: Order,
+    from_free_list: bool,
+}
+
 impl Heap {
     #[inline]
-    fn allocate(&mut self, mem: &mut impl Memory, size: u32) -> Result<u32, Error> {
+    fn allocate(&mut self, mem: &mut impl Memory, size: u32) -> Result<Block, Error> {
         let pages = mem.pages();
         let memory_size = self.observe_memory_size(pages)?;
         let order = Order::from_size(size)?;
         let block = order.size() + HEADER_SIZE;
 
-        let header_ptr = match self.free_lists.head(order).target() {
+        let (header_ptr, from_free_list) = match self.free_lists.head(order).target() {
             Some(header_ptr) => {
                 if u64::from(header_ptr) + u64::from(block) > memory_size {
                     return Err(INVALID_HEADER_POINTER);
@@ -140,12 +223,12 @@ impl Heap {
                     }
                 })?;
                 self.free_lists.replace(order, next);
-                header_ptr
+                (header_ptr, true)
             }
             None => {
                 let header_ptr = self.bump(mem, pages, memory_size, block)?;
                 mem.with_access_mut(|memory| Header::Occupied(order).write(memory, header_ptr))?;
-                header_ptr
+                (header_ptr, false)
             }
         };
 
@@ -155,11 +238,15 @@ impl Heap {
         stats.bytes_allocated_peak = stats.bytes_allocated_peak.max(stats.bytes_allocated);
         stats.address_space_used = self.bumper.wrapping_sub(self.heap_base);
 
-        Ok(header_ptr.wrapping_add(HEADER_SIZE))
+        Ok(Block {
+            ptr: header_ptr.wrapping_add(HEADER_SIZE),
+            order,
+            from_free_list,
+        })
     }
 
     #[inline]
-    fn deallocate(&mut self, mem: &mut impl Memory, ptr: u32) -> Result<(), Error> {
+    fn deallocate(&mut self, mem: &mut impl Memory, ptr: u32) -> Result<Order, Error> {
         self.observe_memory_size(mem.pages())?;
         let header_ptr = ptr
             .checked_sub(HEADER_SIZE)
@@ -184,7 +271,7 @@ impl Heap {
             .bytes_allocated
             .checked_sub(order.size() + HEADER_SIZE)
             .ok_or(UNDERFLOW)?;
-        Ok(())
+        Ok(order)
     }
 
     /// Fails if the memory shrank since the previous call; returns its size in bytes.

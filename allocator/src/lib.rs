@@ -43,19 +43,36 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod diagnosis;
 mod error;
 mod free_lists;
 mod freeing_bump;
 mod header;
 mod memory;
+mod model;
+mod observer;
 mod order;
 mod poison;
+mod profile;
+mod replay;
 mod stats;
+mod trace;
 mod vec_memory;
 
+pub use diagnosis::{diagnose_out_of_memory, Need, OutOfMemoryDiagnosis, SiteConsumer};
 pub use error::Error;
 pub use freeing_bump::FreeingBumpHeapAllocator;
 pub use memory::{Memory, MAX_WASM_PAGES, PAGE_SIZE};
+pub use observer::{AllocationEvent, AllocationObserver, HeapSnapshot, NoObserver};
 pub use order::{MAX_POSSIBLE_ALLOCATION, MIN_POSSIBLE_ALLOCATION, N_ORDERS};
+pub use profile::{
+    profile, profile_with_limit, ClassUsage, Headroom, HeapProfile, LivePoint, Peak, SiteUsage,
+    Waste,
+};
+pub use replay::{replay, ReplayMismatch, ReplayReport};
 pub use stats::AllocationStats;
+pub use trace::{
+    AllocationRecorder, AllocationTrace, TraceDecodeError, TraceEvent, MAX_SITES, MAX_SITE_NAME,
+    UNATTRIBUTED,
+};
 pub use vec_memory::VecMemory;

@@ -8,6 +8,15 @@
 //! error (variant and message), the poison state (sc-allocator has no accessor: it is poisoned
 //! iff it has returned an error), the statistics, the page count and every byte of memory.
 //!
+//! A third allocator runs the same steps through `allocate_observed` / `deallocate_observed` with
+//! an observer that records every event, on a third memory: its results, poison state,
+//! statistics, pages and memory bytes must equal the unobserved allocator's after every step
+//! (the observer changes nothing), and the events it saw during a step must be exactly the call
+//! made in that step: one event for a call, none otherwise, of the kind of the call and its
+//! outcome, with the same pointer or error, the request's size class, `from_free_list` true iff
+//! the bump pointer did not move, a freed block's class matching the drop in live bytes, and a
+//! snapshot equal to the memory's size and maximum after the call.
+//!
 //! The generator is proptest with a fixed seed, so every run checks the same cases; a failure is
 //! shrunk and printed as a readable setup plus step list. `PROPTEST_CASES` scales the case
 //! counts (e.g. `PROPTEST_CASES=100000` for a longer soak); `PROPTEST_RNG_SEED` changes the seed.
@@ -21,7 +30,10 @@ use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use sp_wasm_interface::Pointer;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory, MAX_WASM_PAGES, PAGE_SIZE};
+use subexec_allocator::{
+    AllocationEvent, AllocationStats, FreeingBumpHeapAllocator, HeapSnapshot, Memory, VecMemory,
+    MAX_WASM_PAGES, PAGE_SIZE,
+};
 
 /// The reference's view of a memory: the same `VecMemory`, through sc-allocator's trait.
 struct ReferenceMemory(VecMemory);
@@ -260,6 +272,19 @@ struct Pair {
     reference: sc_allocator::FreeingBumpHeapAllocator,
     our_memory: VecMemory,
     reference_memory: ReferenceMemory,
+    /// The same allocator, called through the observed API.
+    observed: FreeingBumpHeapAllocator,
+    observed_memory: VecMemory,
+    /// Events the observer saw and has not been checked yet.
+    events: Vec<(AllocationEvent, HeapSnapshot)>,
+    /// Our statistics before the current step.
+    stats_before: AllocationStats,
+    /// The heap base rounded up to 8.
+    heap_base: u32,
+    /// The bump pointer in the latest snapshot.
+    last_bumper: u32,
+    /// The pointer passed to the latest deallocation.
+    last_free: u32,
     /// sc-allocator is poisoned iff it has returned an error.
     reference_failed: bool,
     live: Vec<u32>,
@@ -299,6 +324,13 @@ impl Pair {
             reference: sc_allocator::FreeingBumpHeapAllocator::new(setup.heap_base),
             reference_memory: ReferenceMemory(memory()),
             our_memory: memory(),
+            observed: FreeingBumpHeapAllocator::new(setup.heap_base),
+            observed_memory: memory(),
+            events: Vec::new(),
+            stats_before: AllocationStats::default(),
+            heap_base: setup.heap_base.wrapping_add(7) & !7,
+            last_bumper: setup.heap_base.wrapping_add(7) & !7,
+            last_free: 0,
             reference_failed: false,
             live: Vec::new(),
             freed: Vec::new(),
@@ -328,13 +360,19 @@ impl Pair {
             let at = address + index as i64;
             if (0..self.memory_size() as i64).contains(&at) {
                 self.our_memory.data[at as usize] = *byte;
+                self.observed_memory.data[at as usize] = *byte;
                 self.reference_memory.0.data[at as usize] = *byte;
             }
         }
     }
 
-    fn allocate(&mut self, size: u32) -> (Outcome, Outcome) {
+    fn allocate(&mut self, size: u32) -> (Outcome, Outcome, Outcome) {
         let ours = ours_outcome(self.ours.allocate(&mut self.our_memory, size));
+        let observed = ours_outcome(self.observed.allocate_observed(
+            &mut self.observed_memory,
+            size,
+            &mut self.events,
+        ));
         let reference = reference_outcome(
             self.reference
                 .allocate(&mut self.reference_memory, size)
@@ -345,11 +383,13 @@ impl Pair {
             self.returned.push(ptr);
             self.sizes.insert(ptr, size);
         }
-        (ours, reference)
+        (ours, reference, observed)
     }
 
-    /// Runs one step on both sides; returns what the allocators answered, if they were called.
-    fn run(&mut self, step: &Step) -> Option<(Outcome, Outcome)> {
+    /// Runs one step on all sides; returns what the allocators answered (ours, the reference's,
+    /// the observed one's), if they were called.
+    fn run(&mut self, step: &Step) -> Option<(Outcome, Outcome, Outcome)> {
+        self.stats_before = self.ours.stats();
         match step {
             Step::Allocate(size) => Some(self.allocate(*size)),
             Step::AllocateLike(index) => {
@@ -360,6 +400,7 @@ impl Pair {
             Step::Deallocate(Target::Live(_)) if self.live.is_empty() => None,
             Step::Deallocate(target) => {
                 let ptr = self.resolve(*target);
+                self.last_free = ptr;
                 let ours = ours_outcome(
                     self.ours
                         .deallocate(&mut self.our_memory, ptr)
@@ -370,11 +411,16 @@ impl Pair {
                         .deallocate(&mut self.reference_memory, Pointer::new(ptr))
                         .map(|()| None),
                 );
+                let observed = ours_outcome(
+                    self.observed
+                        .deallocate_observed(&mut self.observed_memory, ptr, &mut self.events)
+                        .map(|()| None),
+                );
                 if ours.is_ok() {
                     self.live.retain(|&live| live != ptr);
                     self.freed.push(ptr);
                 }
-                Some((ours, reference))
+                Some((ours, reference, observed))
             }
             Step::Write {
                 target,
@@ -407,7 +453,9 @@ impl Pair {
             Step::Grow(pages) => {
                 let ours = Memory::grow(&mut self.our_memory, *pages);
                 let reference = Memory::grow(&mut self.reference_memory.0, *pages);
+                let observed = Memory::grow(&mut self.observed_memory, *pages);
                 assert_eq!(ours, reference, "the test memories must grow alike");
+                assert_eq!(ours, observed, "the test memories must grow alike");
                 None
             }
             Step::Shrink(pages) => {
@@ -415,19 +463,30 @@ impl Pair {
                     self.our_memory.pages().saturating_sub(*pages) as usize * PAGE_SIZE as usize;
                 self.our_memory.data.truncate(keep);
                 self.reference_memory.0.data.truncate(keep);
+                self.observed_memory.data.truncate(keep);
                 None
             }
         }
     }
 
     /// Compares everything observable after a step.
-    fn compare(&mut self, answers: Option<(Outcome, Outcome)>) -> Result<(), String> {
-        if let Some((ours, reference)) = answers {
+    fn compare(
+        &mut self,
+        step: &Step,
+        answers: Option<(Outcome, Outcome, Outcome)>,
+    ) -> Result<(), String> {
+        if let Some((ours, reference, observed)) = &answers {
             if ours != reference {
                 return Err(format!("result: ours {ours:?}, sc-allocator {reference:?}"));
             }
+            if ours != observed {
+                return Err(format!(
+                    "result: unobserved {ours:?}, observed {observed:?}"
+                ));
+            }
             self.reference_failed |= reference.is_err();
         }
+        self.compare_observed(step, answers.map(|(ours, _, _)| ours))?;
         if self.ours.is_poisoned() != self.reference_failed {
             return Err(format!(
                 "poisoned: ours {}, sc-allocator {}",
@@ -480,6 +539,97 @@ impl Pair {
     }
 }
 
+impl Pair {
+    /// The observed allocator equals the unobserved one, and its observer saw exactly `answer`.
+    fn compare_observed(&mut self, step: &Step, answer: Option<Outcome>) -> Result<(), String> {
+        if self.observed.is_poisoned() != self.ours.is_poisoned() {
+            return Err("poisoned: observed and unobserved differ".into());
+        }
+        let stats = self.ours.stats();
+        if self.observed.stats() != stats {
+            return Err(format!(
+                "stats: unobserved {stats:?}, observed {:?}",
+                self.observed.stats()
+            ));
+        }
+        if self.observed_memory != self.our_memory {
+            return Err("memory: observed and unobserved differ".into());
+        }
+        let events = std::mem::take(&mut self.events);
+        let Some(answer) = answer else {
+            return match events.is_empty() {
+                true => Ok(()),
+                false => Err(format!("events without a call: {events:?}")),
+            };
+        };
+        let [(event, heap)] = &events[..] else {
+            return Err(format!("one call, events {events:?}"));
+        };
+        let expected_heap = HeapSnapshot {
+            bumper: heap.bumper,
+            memory_pages: self.our_memory.pages(),
+            max_pages: self.our_memory.max_pages(),
+        };
+        if *heap != expected_heap {
+            return Err(format!("snapshot {heap:?}, memory {expected_heap:?}"));
+        }
+        // The size class by the rule of abi.md §1: the next power of two of max(size, 8), as an
+        // exponent minus 3; none over 32 MiB.
+        let class = |size: u32| (size <= 32 << 20).then(|| (size.max(8) - 1).ilog2() + 1 - 3);
+        let before = &self.stats_before;
+        let consistent = match (step, event, &answer) {
+            (
+                Step::Allocate(_) | Step::AllocateLike(_),
+                AllocationEvent::Allocated {
+                    size,
+                    order,
+                    ptr,
+                    from_free_list,
+                },
+                Ok(Some(returned)),
+            ) => {
+                ptr == returned
+                    && class(*size) == Some(*order)
+                    && *from_free_list == (stats.address_space_used == before.address_space_used)
+                    && heap.bumper == self.heap_base.wrapping_add(stats.address_space_used)
+                    && stats.bytes_allocated.wrapping_sub(before.bytes_allocated)
+                        == (8 << order) + 8
+            }
+            (
+                Step::Allocate(_) | Step::AllocateLike(_),
+                AllocationEvent::AllocationFailed { size, order, error },
+                Err((variant, message)),
+            ) => {
+                class(*size) == *order
+                    && format!("{error:?}") == *variant
+                    && error.to_string() == *message
+            }
+            (Step::Deallocate(_), AllocationEvent::Freed { ptr, order }, Ok(None)) => {
+                before.bytes_allocated.wrapping_sub(stats.bytes_allocated) == (8 << order) + 8
+                    && *ptr == self.last_free
+                    && heap.bumper == self.last_bumper
+            }
+            (
+                Step::Deallocate(_),
+                AllocationEvent::FreeFailed { ptr, error },
+                Err((variant, message)),
+            ) => {
+                *ptr == self.last_free
+                    && format!("{error:?}") == *variant
+                    && error.to_string() == *message
+            }
+            _ => false,
+        };
+        self.last_bumper = heap.bumper;
+        match consistent {
+            true => Ok(()),
+            false => Err(format!(
+                "event {event:?} for step {step:?} answered {answer:?}"
+            )),
+        }
+    }
+}
+
 /// How often each kind of answer was seen: proves the generator reaches every rule.
 type Coverage = BTreeMap<String, u64>;
 
@@ -508,15 +658,15 @@ fn classify(step: &Step, answer: &Outcome, pages_before: u32, pair: &Pair) -> Ve
 
 fn check(setup: &Setup, steps: &[Step], coverage: &RefCell<Coverage>) -> Result<(), TestCaseError> {
     let mut pair = Pair::new(setup);
-    pair.compare(None)
+    pair.compare(&Step::Grow(0), None)
         .map_err(|why| TestCaseError::fail(format!("before any step: {why}")))?;
     for (index, step) in steps.iter().enumerate() {
         let pages_before = pair.our_memory.pages();
         let answers = pair.run(step);
         let kinds = answers
             .as_ref()
-            .map(|(ours, _)| classify(step, ours, pages_before, &pair));
-        pair.compare(answers)
+            .map(|(ours, _, _)| classify(step, ours, pages_before, &pair));
+        pair.compare(step, answers)
             .map_err(|why| TestCaseError::fail(format!("step {index} ({step:?}): {why}")))?;
         for kind in kinds.into_iter().flatten() {
             *coverage.borrow_mut().entry(kind).or_default() += 1;

@@ -20,7 +20,8 @@
 //! - [`config`]: [`ExecutorBuilder`], the engine settings and the wasm feature set.
 //! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
 //! - [`memory`]: memory provision and the lazily backed static heap.
-//! - `scan`, `linker`, `store`: load-time scan, import resolution and per-call linking.
+//! - `scan`, `rewrite`, `linker`, `store`: load-time scan, export of every mutable global,
+//!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
@@ -53,6 +54,7 @@ mod instance;
 mod linker;
 pub mod memory;
 pub mod mode;
+mod rewrite;
 pub mod runtime;
 mod runtime_version;
 mod scan;

@@ -2,9 +2,15 @@
 //!
 //! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
 //! and looks it up in a small cache; on a miss it decompresses, scans (`scan`),
-//! validates and compiles (eagerly) the module, resolves its imports (`linker`),
-//! checks the exports the ABI needs (`__heap_base`, a memory) and reads the embedded version.
-//! A [`Runtime`] is a cheap handle on that compiled code plus the heap strategy for its calls.
+//! rewrites the module to export every mutable global (`rewrite`), validates and compiles the
+//! module (see [`crate::config`] for when functions are translated), resolves its imports
+//! (`linker`), checks the exports the ABI needs (`__heap_base`, a memory) and reads the
+//! embedded version. A [`Runtime`] is a cheap handle on that compiled code plus the heap
+//! strategy for its calls.
+//!
+//! The cache key is the hash of the blob as given, never of the rewritten module. If the
+//! rewritten module fails validation, the original is compiled to report its own error, so
+//! load errors do not depend on the rewrite.
 //!
 //! Start functions: a module with a `start` section is rejected ([`LoadError::StartFunction`]).
 //! Substrate runtimes never have one, and running arbitrary code at every instantiation (i.e.
@@ -23,6 +29,7 @@ use crate::error::LoadError;
 use crate::heap::HeapAllocStrategy;
 use crate::linker::{resolve_imports, ImportSlot};
 use crate::mode::RuntimeMode;
+use crate::rewrite::export_mutable_globals;
 use crate::scan::{scan, ScanReport};
 use crate::version::{RuntimeVersion, APIS_SECTION, VERSION_SECTION};
 
@@ -76,6 +83,9 @@ pub(crate) struct Prepared {
     pub mode: RuntimeMode,
     pub memory: MemorySource,
     pub scan: ScanReport,
+    /// The export name of every mutable global (imported ones included), in global index
+    /// order: the module's own export where it has one, else the one `rewrite` added.
+    pub mutable_globals: Vec<String>,
     pub embedded_version: Option<RuntimeVersion>,
     /// `Core_version`'s raw output and its decoding, once a call succeeded.
     pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
@@ -187,8 +197,7 @@ impl Executor {
         if scan.has_start {
             return Err(LoadError::StartFunction);
         }
-        let module = Module::new(&self.inner.engine, &wasm[..])
-            .map_err(|e| LoadError::InvalidWasm(e.to_string()))?;
+        let (module, mutable_globals) = self.compile(&wasm)?;
         let imports = resolve_imports(&module, self.inner.settings.allow_missing_host_functions)?;
         let memory = memory_source(&module)?;
         let mode = crate::mode::detect(&module, &imports)?;
@@ -215,9 +224,30 @@ impl Executor {
             mode,
             memory,
             scan,
+            mutable_globals,
             embedded_version,
             called_version: Mutex::new(None),
         })
+    }
+}
+
+impl Executor {
+    /// Rewrites (see [`crate::rewrite`]) and compiles `wasm`; returns the module and the
+    /// export names of its mutable globals.
+    fn compile(&self, wasm: &[u8]) -> Result<(Module, Vec<String>), LoadError> {
+        let invalid = |e: wasmi::Error| LoadError::InvalidWasm(e.to_string());
+        let rewrite_error = match export_mutable_globals(wasm) {
+            Ok(rewritten) => match Module::new(&self.inner.engine, &rewritten.wasm[..]) {
+                Ok(module) => return Ok((module, rewritten.mutable_globals)),
+                Err(e) => format!("the rewritten module is invalid: {e}"),
+            },
+            Err(e) => e.to_string(),
+        };
+        // The original's own error, independent of the rewrite.
+        Module::new(&self.inner.engine, wasm).map_err(invalid)?;
+        Err(LoadError::InvalidWasm(format!(
+            "exporting the mutable globals failed: {rewrite_error}"
+        )))
     }
 }
 
@@ -306,6 +336,13 @@ impl Runtime {
         matches!(self.heap_alloc_strategy, HeapAllocStrategy::Static { .. })
             && !self.prepared.scan.uses_memory_size_or_grow
             && self.prepared.mode == RuntimeMode::Classic
+    }
+
+    /// The export names of the module's mutable globals, in global index order: its own
+    /// export where it has one, else the `__subexec_global_<index>` export added at load so
+    /// that a reused instance can restore it.
+    pub fn mutable_globals(&self) -> &[String] {
+        &self.prepared.mutable_globals
     }
 
     /// The version embedded in the blob's custom sections, if any.

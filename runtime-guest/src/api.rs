@@ -275,11 +275,14 @@ impl HashAlgorithm {
 }
 
 /// Substrate's `KillStorageResult` (returned by `ext_storage_clear_prefix_version_2`).
+///
+/// The count is the number of backend keys visited (`MultiRemovalResults::loops`), as sp-io
+/// converts it, not the number actually deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum KillStorageResult {
-    /// Every key under the prefix was removed; the count of keys removed from the backend.
+    /// Every key under the prefix was removed; the count of backend keys visited.
     AllRemoved(u32),
-    /// The limit was hit; the count of keys removed from the backend.
+    /// The limit was hit; the count of backend keys visited.
     SomeRemaining(u32),
 }
 
@@ -381,11 +384,12 @@ pub enum HostCall {
     ChildClearPrefix(Vec<u8>, Vec<u8>),
     /// `default_child_storage_storage_kill_version_1(storage_key)`. → [`HostReturn::Unit`].
     ChildKill(Vec<u8>),
-    /// Classic only: `default_child_storage_get_version_1(storage_key, key)`.
-    /// abi.md §3 defines no allocation-free child read, so the guest-allocator build panics.
+    /// `default_child_storage_get_version_1(storage_key, key)` /
+    /// `default_child_storage_read_version_2` (first guess, then the rest).
     /// → [`HostReturn::OptionBytes`].
     ChildGet(Vec<u8>, Vec<u8>),
-    /// Classic only: `default_child_storage_read_version_1` (see [`HostCall::StorageRead`]).
+    /// `default_child_storage_read_version_1` / `default_child_storage_read_version_2`
+    /// (allow_partial = 1); see [`HostCall::StorageRead`].
     ChildRead {
         /// Child storage key (`:child_storage:default:…`).
         storage_key: Vec<u8>,
@@ -396,10 +400,12 @@ pub enum HostCall {
         /// Buffer length.
         len: u32,
     },
-    /// Classic only: `default_child_storage_root_version_1` when the version is `None`,
+    /// Guest: `default_child_storage_root_version_3` (its state version is the host's choice);
+    /// classic: `default_child_storage_root_version_1` when the version is `None`,
     /// `default_child_storage_root_version_2(version)` otherwise. → [`HostReturn::Bytes`].
     ChildRoot(Vec<u8>, Option<u32>),
-    /// Classic only: `default_child_storage_clear_prefix_version_2`. → [`HostReturn::Kill`].
+    /// `default_child_storage_clear_prefix_version_2` / `_version_3` (no cursor).
+    /// → [`HostReturn::Kill`].
     ChildClearPrefixLimit {
         /// Child storage key.
         storage_key: Vec<u8>,
@@ -408,7 +414,8 @@ pub enum HostCall {
         /// Maximum number of backend keys removed.
         limit: Option<u32>,
     },
-    /// Classic only: `default_child_storage_storage_kill_version_2` (→ [`HostReturn::Bool`],
+    /// Guest: `default_child_storage_storage_kill_version_4` (no cursor) with either result;
+    /// classic: `default_child_storage_storage_kill_version_2` (→ [`HostReturn::Bool`],
     /// true when everything was removed) when `kill_result` is false, `_version_3`
     /// (→ [`HostReturn::Kill`]) when it is true.
     ChildKillLimit {
@@ -422,7 +429,7 @@ pub enum HostCall {
     /// Classic only: `storage_changes_root_version_1(parent_hash)` (changes tries are gone, so
     /// hosts answer `None`). → [`HostReturn::OptionBytes`].
     StorageChangesRoot(Vec<u8>),
-    /// Classic only: `default_child_storage_next_key_version_1`. → [`HostReturn::OptionBytes`].
+    /// `default_child_storage_next_key_version_1` / `_version_2`. → [`HostReturn::OptionBytes`].
     ChildNextKey(Vec<u8>, Vec<u8>),
 }
 

@@ -60,12 +60,13 @@
 //! Storage-heavy values live under `twox_128("Bench") ‖ twox_128("Values") ‖ u32 index (LE)`.
 //!
 //! ## Where abi.md §3 leaves choices open
-//! `host/guest.rs` documents them: `ext_storage_clear_prefix_version_3` takes `limit` as a fat
-//! pointer to SCALE `Option<u32>`, an empty `cursor_in`, a 128-byte `cursor_out`, three
-//! little-endian `u32` counters (backend, unique, loops) and returns the continuation cursor's
-//! length (0: all removed); `ext_storage_root_version_3(out)` leaves the state version to the
-//! host. Child-trie reads, roots, next keys and limited removals, and the changes root, have no
-//! RFC-0145 form in abi.md, so those `HostApi_run` calls panic in guest-allocator mode.
+//! `host/guest.rs` documents them: `ext_storage_clear_prefix_version_3` and its child forms
+//! (`ext_default_child_storage_clear_prefix_version_3`, `…_storage_kill_version_4`) take
+//! `limit` as an i64 optional integer (−1 = no limit), no `cursor_in` (all ones), a 128-byte
+//! `cursor_out`, three little-endian `u32` counters (backend, unique, loops) and return the
+//! continuation cursor's length (0: all removed); `ext_storage_root_version_3(out)` and the
+//! child `root_version_3` leave the state version to the host. The changes root has no
+//! RFC-0145 form, so that `HostApi_run` call panics in guest-allocator mode.
 //!
 //! ## Custom sections
 //! `runtime_version` holds the SCALE [`api::RuntimeVersion`] with an empty `apis` list and

@@ -96,7 +96,8 @@ pub fn every_entry_inputs() -> Vec<(&'static str, Vec<u8>)> {
     inputs
 }
 
-/// A `HostApi_run` script using only calls both ABIs support with the same meaning.
+/// A `HostApi_run` script using only calls both ABIs support with the same meaning (child
+/// roots with an explicit V1, the guest-allocator build's state version).
 pub fn portable_host_calls() -> Vec<HostCall> {
     let long = vec![0x5a; 200];
     let child = b"child-one".to_vec();
@@ -170,6 +171,26 @@ pub fn portable_host_calls() -> Vec<HostCall> {
         HostCall::PrintUtf8(b"text".to_vec()),
         HostCall::PrintHex(vec![1, 2]),
         HostCall::ChildSet(child.clone(), b"ck".to_vec(), b"cv".to_vec()),
+        HostCall::ChildSet(child.clone(), b"cl".to_vec(), vec![0x33; 100]),
+        HostCall::ChildGet(child.clone(), b"cl".to_vec()),
+        HostCall::ChildRead {
+            storage_key: child.clone(),
+            key: b"ck".to_vec(),
+            offset: 1,
+            len: 4,
+        },
+        HostCall::ChildNextKey(child.clone(), b"ck".to_vec()),
+        HostCall::ChildRoot(child.clone(), Some(1)),
+        HostCall::ChildClearPrefixLimit {
+            storage_key: child.clone(),
+            prefix: b"cl".to_vec(),
+            limit: Some(1),
+        },
+        HostCall::ChildKillLimit {
+            storage_key: b"child-three".to_vec(),
+            limit: None,
+            kill_result: true,
+        },
         HostCall::ChildExists(child.clone(), b"ck".to_vec()),
         HostCall::ChildClear(child.clone(), b"ck".to_vec()),
         HostCall::ChildExists(child.clone(), b"ck".to_vec()),

@@ -5,9 +5,9 @@
 //! `ext_default_child_storage_clear_prefix_version_3(storage_key, prefix, …)` and
 //! `ext_default_child_storage_storage_kill_version_4(storage_key, limit, …)` (the empty
 //! prefix of the child trie) share one implementation:
-//! - `limit`: a fat pointer to SCALE `Option<u32>`, as in `clear_prefix` version 2 — the
-//!   encoding the runtime-guest blobs use (see `docs/MODES.md`; the RFC text makes it an
-//!   optional integer).
+//! - `limit`: an RFC-0145 optional positive integer (abi.md §3): −1 = no limit,
+//!   0..2^32−1 = at most that many backend keys, any other value aborts with
+//!   [`HostErrorCause::InvalidOptionalInteger`] before storage is touched.
 //! - `cursor_in`: an optional fat pointer (all ones = absent; an empty buffer is absent too).
 //! - The removal is `sp-state-machine`'s (as [`StorageState::clear_prefix`]): backend keys
 //!   under the prefix are visited in order, up to `limit` of them, and deleted unless the
@@ -28,7 +28,7 @@ use std::ops::ControlFlow;
 
 use subexec_allocator::Memory;
 
-use super::{check_out, length_i32, optional, write_if_fits};
+use super::{check_out, decode_optional, length_i32, optional, write_if_fits};
 use crate::error::HostErrorCause;
 use crate::functions::{Args, Outcome};
 use crate::host_state::HostState;
@@ -141,7 +141,7 @@ fn clear(
     prefix: &[u8],
     at: usize,
 ) -> Outcome {
-    let limit: Option<u32> = args.decode(memory, at, "Option<u32>")?;
+    let limit = decode_optional(args.i64(at)?)?;
     let cursor = match args.i64(at + 1)? {
         -1 => Cursor::Start,
         fat => Cursor::decode(&memory_access::read_fat(memory, fat)?)?,

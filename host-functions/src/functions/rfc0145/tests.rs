@@ -8,7 +8,7 @@ use subexec_allocator::VecMemory;
 
 use super::decode_optional;
 use crate::memory_access::pack_ptr_len;
-use crate::storage::{InMemoryBackend, StorageMap};
+use crate::storage::{InMemoryBackend, StorageMap, TrieId};
 use crate::{
     invoke, HostError, HostErrorCause, HostFunction as F, HostMode, HostState, ReadRuntimeVersion,
     StateVersion, StorageState,
@@ -79,6 +79,11 @@ impl Guest {
         assert_eq!(error.function, f.name());
         error.cause
     }
+}
+
+/// An RFC-0145 optional integer argument: −1 for `None`.
+fn optional_integer(value: Option<u32>) -> Value {
+    Value::I64(value.map_or(-1, i64::from))
 }
 
 fn out_of_range() -> Value {
@@ -298,7 +303,7 @@ fn clear_prefix(
     cursor: Option<&[u8]>,
 ) -> (i32, [u32; 3], Vec<u8>) {
     let prefix = g.put(prefix);
-    let limit = g.put(&limit.encode());
+    let limit = optional_integer(limit);
     let cursor_in = match cursor {
         Some(c) => g.put(c),
         None => Value::I64(-1),
@@ -352,7 +357,7 @@ fn last_cursor_delivers_a_cursor_that_did_not_fit_once() {
         Some(Value::I64(-1))
     );
     let prefix = g.put(b"p");
-    let limit = g.put(&Some(1u32).encode());
+    let limit = optional_integer(Some(1));
     let counters = g.buf(12);
     let Some(Value::I32(len)) = g.ok(
         F::StorageClearPrefixV3,
@@ -394,7 +399,7 @@ fn last_cursor_delivers_a_cursor_that_did_not_fit_once() {
 fn a_foreign_cursor_aborts() {
     let mut g = Guest::new(&[], b"");
     let prefix = g.put(b"p");
-    let limit = g.put(&None::<u32>.encode());
+    let limit = optional_integer(None);
     let cursor = g.put(&[9, 9]);
     let out = g.buf(8);
     let counters = g.buf(12);
@@ -448,7 +453,7 @@ fn child_functions_mirror_the_main_trie_ones() {
         .child_storage_root(&child, StateVersion::V1)
         .unwrap();
     assert_eq!(g.read(root), expected.to_vec());
-    let limit = g.put(&None::<u32>.encode());
+    let limit = optional_integer(None);
     let counters = g.buf(12);
     assert_eq!(
         g.ok(
@@ -558,4 +563,261 @@ fn calls_and_boundary_bytes_are_counted() {
     // A refused call is not counted.
     let _ = g.call(F::StorageGetV1, &[key]);
     assert_eq!(g.state.host_call_stats().total_calls(), 3);
+}
+
+/// The three removal functions; `child` is the child trie the child ones work on.
+const REMOVALS: [F; 3] = [
+    F::StorageClearPrefixV3,
+    F::DefaultChildStorageClearPrefixV3,
+    F::DefaultChildStorageStorageKillV4,
+];
+
+/// A guest whose backend holds `pairs` both in the main trie and in the child trie `child`.
+fn guest_with_tries(pairs: &[(&[u8], &[u8])]) -> Guest {
+    let map: StorageMap = pairs
+        .iter()
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect();
+    let children = [(b"child".to_vec(), map.clone())].into_iter().collect();
+    let backend = InMemoryBackend::new(map, children, StateVersion::V1);
+    let mut g = Guest::new(&[], b"");
+    g.state = HostState::new_guest(StorageState::new(Arc::new(backend)), Vec::new());
+    g
+}
+
+/// The trie a removal function works on.
+fn trie_of(f: F) -> TrieId<'static> {
+    match f {
+        F::StorageClearPrefixV3 => TrieId::Main,
+        _ => TrieId::DefaultChild(b"child"),
+    }
+}
+
+/// One removal call: `(cursor length, counters, cursor written)`. The prefix is ignored by
+/// `storage_kill` version 4 (it removes the whole child trie).
+fn removal(
+    g: &mut Guest,
+    f: F,
+    prefix: &[u8],
+    limit: Value,
+    cursor_in: Option<&[u8]>,
+    cursor_out: Value,
+    counters: Value,
+) -> Result<(i32, [u32; 3], Vec<u8>), HostErrorCause> {
+    let storage_key = g.put(b"child");
+    let prefix = g.put(prefix);
+    let cursor_in = match cursor_in {
+        Some(cursor) => g.put(cursor),
+        None => Value::I64(-1),
+    };
+    let tail = [limit, cursor_in, cursor_out, counters];
+    let args: Vec<Value> = match f {
+        F::StorageClearPrefixV3 => [&[prefix][..], &tail].concat(),
+        F::DefaultChildStorageClearPrefixV3 => [&[storage_key, prefix][..], &tail].concat(),
+        _ => [&[storage_key][..], &tail].concat(),
+    };
+    let result = g.call(f, &args).map_err(|error| {
+        assert_eq!(error.function, f.name());
+        error.cause
+    })?;
+    let Some(Value::I32(len)) = result else {
+        panic!("i32 result, got {result:?}")
+    };
+    let raw = g.read(counters_fat(counters));
+    let counts = [0, 1, 2].map(|i| u32::from_le_bytes(raw[i * 4..i * 4 + 4].try_into().unwrap()));
+    let written = g.read(cursor_out);
+    let cursor = written[..(len as usize).min(written.len())].to_vec();
+    Ok((len, counts, cursor))
+}
+
+/// The 12-byte range of an `i32` counters pointer, as a fat pointer for `Guest::read`.
+fn counters_fat(ptr: Value) -> Value {
+    let Value::I32(ptr) = ptr else {
+        panic!("i32 pointer")
+    };
+    Value::I64(pack_ptr_len(ptr as u32, 12))
+}
+
+/// `removal` with no cursor in, a 64-byte cursor buffer and a counters buffer.
+fn remove_simply(
+    g: &mut Guest,
+    f: F,
+    prefix: &[u8],
+    limit: Value,
+    cursor_in: Option<&[u8]>,
+) -> Result<(i32, [u32; 3], Vec<u8>), HostErrorCause> {
+    let cursor_out = g.buf(64);
+    let counters = Guest::ptr(g.buf(12));
+    removal(g, f, prefix, limit, cursor_in, cursor_out, counters)
+}
+
+fn present(g: &Guest, f: F, key: &[u8]) -> bool {
+    g.state.storage.storage(trie_of(f), key).unwrap().is_some()
+}
+
+#[test]
+fn removal_limits_are_optional_integers_and_others_abort_before_any_change() {
+    let pairs: [(&[u8], &[u8]); 2] = [(b"p1", b"1"), (b"p2", b"2")];
+    for f in REMOVALS {
+        let mut g = guest_with_tries(&pairs);
+        for bad in [-2, i64::MIN, 1 << 32, i64::MAX] {
+            assert_eq!(
+                remove_simply(&mut g, f, b"p", Value::I64(bad), None),
+                Err(HostErrorCause::InvalidOptionalInteger(bad)),
+                "{f:?}"
+            );
+            assert!(g.state.storage.changes().is_empty(), "{f:?}: untouched");
+        }
+        // 0 visits no key: the cursor says "resume from the start".
+        assert_eq!(
+            remove_simply(&mut g, f, b"p", optional_integer(Some(0)), None),
+            Ok((1, [0, 0, 0], vec![0])),
+            "{f:?}"
+        );
+        assert!(present(&g, f, b"p1") && present(&g, f, b"p2"), "{f:?}");
+        // The largest value is a limit like any other.
+        assert_eq!(
+            remove_simply(&mut g, f, b"p", optional_integer(Some(u32::MAX)), None),
+            Ok((0, [2, 2, 2], vec![])),
+            "{f:?}"
+        );
+        assert!(!present(&g, f, b"p1") && !present(&g, f, b"p2"), "{f:?}");
+        // −1: no limit.
+        let mut g = guest_with_tries(&pairs);
+        assert_eq!(
+            remove_simply(&mut g, f, b"p", optional_integer(None), None),
+            Ok((0, [2, 2, 2], vec![])),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn child_removals_progress_with_their_cursors() {
+    let pairs: [(&[u8], &[u8]); 4] = [(b"p1", b"1"), (b"p2", b"2"), (b"p3", b"3"), (b"q", b"4")];
+    let mut g = guest_with_tries(&pairs);
+    let f = F::DefaultChildStorageClearPrefixV3;
+    g.state
+        .storage
+        .set(trie_of(f), b"p9", Some(b"overlay".to_vec()));
+    let (len, counts, cursor) = remove_simply(&mut g, f, b"p", optional_integer(Some(2)), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(len > 0, "keys remain");
+    // Two backend keys deleted; the overlay key counts as unique; two loops.
+    assert_eq!(counts, [2, 3, 2]);
+    assert!(!present(&g, f, b"p1") && !present(&g, f, b"p2") && present(&g, f, b"p3"));
+    // Without the cursor the same keys are visited again; with it the removal finishes.
+    let again = remove_simply(&mut g, f, b"p", optional_integer(Some(2)), None);
+    assert_eq!(again.map(|(_, counts, _)| counts), Ok([0, 0, 2]));
+    let rest = remove_simply(&mut g, f, b"p", optional_integer(Some(2)), Some(&cursor));
+    assert_eq!(rest, Ok((0, [1, 1, 1], vec![])));
+    assert!(!present(&g, f, b"p3") && present(&g, f, b"q"));
+    // The main trie holds the same keys and was not touched.
+    assert!(present(&g, F::StorageClearPrefixV3, b"p1"));
+
+    // storage_kill version 4: the whole child trie, resumed through last_cursor.
+    let mut g = guest_with_tries(&pairs);
+    let f = F::DefaultChildStorageStorageKillV4;
+    let no_room = g.buf(0);
+    let counters = Guest::ptr(g.buf(12));
+    let (len, counts, _) = removal(
+        &mut g,
+        f,
+        b"",
+        optional_integer(Some(3)),
+        None,
+        no_room,
+        counters,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(len > 0);
+    assert_eq!(counts, [3, 3, 3]);
+    let out = g.buf(len as u32);
+    assert_eq!(
+        g.ok(F::MiscLastCursorV1, &[out]),
+        Some(Value::I64(len.into()))
+    );
+    let cursor = g.read(out);
+    let rest = remove_simply(&mut g, f, b"", optional_integer(None), Some(&cursor));
+    assert_eq!(rest, Ok((0, [1, 1, 1], vec![])));
+    for (key, _) in pairs {
+        assert!(!present(&g, f, key), "{key:?} removed");
+        assert!(
+            present(&g, F::StorageClearPrefixV3, key),
+            "main {key:?} kept"
+        );
+    }
+}
+
+#[test]
+fn removal_buffers_out_of_range_abort_before_any_change() {
+    let pairs: [(&[u8], &[u8]); 2] = [(b"p1", b"1"), (b"p2", b"2")];
+    for f in REMOVALS {
+        let mut g = guest_with_tries(&pairs);
+        let counters = Guest::ptr(g.buf(12));
+        let cursor_out = g.buf(8);
+        let cases = [
+            (out_of_range(), counters),
+            (cursor_out, Value::I32(65_536 - 8)),
+        ];
+        for (cursor_out, counters) in cases {
+            let result = removal(
+                &mut g,
+                f,
+                b"p",
+                optional_integer(Some(1)),
+                None,
+                cursor_out,
+                counters,
+            );
+            assert!(
+                matches!(result, Err(HostErrorCause::OutOfBounds { .. })),
+                "{f:?}: {result:?}"
+            );
+            assert!(g.state.storage.changes().is_empty(), "{f:?}: untouched");
+        }
+        // A cursor this host did not produce aborts too, before any change.
+        let result = remove_simply(&mut g, f, b"p", optional_integer(None), Some(&[2, 1]));
+        assert!(
+            matches!(result, Err(HostErrorCause::Decode { .. })),
+            "{f:?}: {result:?}"
+        );
+        assert!(g.state.storage.changes().is_empty(), "{f:?}: untouched");
+    }
+}
+
+#[test]
+fn child_reads_abort_on_out_of_range_buffers_even_for_absent_keys() {
+    let mut g = guest_with_tries(&[(b"k", b"v")]);
+    let ck = g.put(b"child");
+    for key in [&b"k"[..], b"absent"] {
+        let key = g.put(key);
+        let cases = [
+            (
+                F::DefaultChildStorageReadV2,
+                vec![ck, key, out_of_range(), Value::I32(0), Value::I32(1)],
+            ),
+            (
+                F::DefaultChildStorageNextKeyV2,
+                vec![ck, key, out_of_range()],
+            ),
+            (F::DefaultChildStorageRootV3, vec![ck, out_of_range()]),
+        ];
+        for (f, args) in cases {
+            assert!(
+                matches!(g.cause(f, &args), HostErrorCause::OutOfBounds { .. }),
+                "{f:?}"
+            );
+        }
+    }
+    let short = g.buf(31);
+    assert_eq!(
+        g.cause(F::DefaultChildStorageRootV3, &[ck, short]),
+        HostErrorCause::BufferTooSmall {
+            what: "storage root",
+            needed: 32,
+            got: 31
+        }
+    );
+    assert!(g.state.storage.changes().is_empty(), "no root written");
 }
