@@ -107,9 +107,11 @@ fn sc_allocator_failure(
             AllocationEvent::AllocationFailed { size, .. } => {
                 (*size, heap.allocate(&mut memory, *size).unwrap_err())
             }
-            AllocationEvent::FreeFailed { ptr, .. } => {
-                (0, heap.deallocate(&mut memory, Pointer::new(*ptr)).unwrap_err())
-            }
+            AllocationEvent::FreeFailed { ptr, .. } => (
+                0,
+                heap.deallocate(&mut memory, Pointer::new(*ptr))
+                    .unwrap_err(),
+            ),
         };
         let stats = heap.stats();
         return Some(ReferenceFailure {
@@ -289,7 +291,10 @@ fn out_of_memory_in_a_host_function_buffer_is_diagnosed_exactly() {
     assert_eq!(d.order, Some(16));
     assert_eq!(d.site, "ext_storage_get_version_1");
     // A static heap: the module's pages plus 4, fixed.
-    assert_eq!((d.memory_pages, d.limit_pages, d.max_pages), (pages, pages, Some(pages)));
+    assert_eq!(
+        (d.memory_pages, d.limit_pages, d.max_pages),
+        (pages, pages, Some(pages))
+    );
     check_against_reference(failure, pages, Some(pages));
     // A larger heap needs the 512 KiB block and its header above the frontier.
     let larger = d.larger_heap.expect("a larger heap serves it");
@@ -381,7 +386,9 @@ fn node_template() -> Runtime {
         .unwrap(),
     )
     .unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"].as_str().unwrap();
+    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
+        .as_str()
+        .unwrap();
     let code = hex::decode(code.trim_start_matches("0x")).unwrap();
     Executor::builder()
         .allow_missing_host_functions(true)
@@ -484,7 +491,10 @@ fn heap_map_at_the_peak_has_one_element_per_live_block() {
         live.len()
     );
     assert_eq!(
-        elements.iter().filter(|e| e.attribute("class") == Some("frontier")).count(),
+        elements
+            .iter()
+            .filter(|e| e.attribute("class") == Some("frontier"))
+            .count(),
         1
     );
     assert!(svg.contains("at the peak"));
