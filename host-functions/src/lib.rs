@@ -15,6 +15,9 @@
 //! - **Storage as in `sp-state-machine` 0.54.** [`storage::StorageState`] is a node-provided
 //!   [`storage::Backend`] under an [`storage::Overlay`] with nested client/runtime
 //!   transactions; roots are Substrate's Blake2-256 trie roots, layouts V0 and V1.
+//! - **Allocation recording.** Every host allocation goes through a [`HostAllocator`]; with a
+//!   recorder ([`HostState::record_allocations`]) each allocation and free is recorded with the
+//!   name of the host function that made it (or [`INPUT_SITE`]), changing nothing else.
 //! - **Hostile input is an error, never a panic.** Every failure is a [`HostError`]
 //!   `"<function>: <cause>"`, and a failed host call leaves storage as it was.
 //!

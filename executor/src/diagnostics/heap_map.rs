@@ -313,7 +313,7 @@ pub fn render_svg(trace: &AllocationTrace, title: &str) -> String {
     }
 
     let mut svg = String::new();
-    let top = 64.0;
+    let top = 80.0;
     let geometry = MapGeometry::new(base, view_end, top);
     let legend_top = top + geometry.height() + 10.0;
     let classes: BTreeMap<u32, (usize, usize)> =
@@ -349,23 +349,29 @@ pub fn render_svg(trace: &AllocationTrace, title: &str) -> String {
         r#"<text x="{MARGIN}" y="18" font-size="15" font-weight="bold">{}</text>"#,
         escape(&format!("Heap of {title} {moment}"))
     );
-    let mut caption = format!(
-        "{} live in {live_count} blocks, {} free blocks; heap base {:#x}, bump frontier {:#x} ({} handed out); memory {} pages, limit {limit_pages} pages ({})",
+    let blocks_line = format!(
+        "{} live in {live_count} blocks, {} free blocks; {} of address space handed out",
         human_bytes(state.live_bytes),
         state.blocks.len() - live_count,
-        base,
-        bumper,
         human_bytes(used),
+    );
+    let mut memory_line = format!(
+        "heap base {base:#x}, bump frontier {bumper:#x}; memory {} pages, limit {limit_pages} pages ({})",
         state.memory_pages,
         human_bytes(limit),
     );
     if !limit_visible {
-        caption.push_str(", beyond the picture");
+        memory_line.push_str(", beyond the picture");
     }
     let _ = writeln!(
         svg,
         r#"<text x="{MARGIN}" y="36">{}</text>"#,
-        escape(&caption)
+        escape(&blocks_line)
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{MARGIN}" y="52">{}</text>"#,
+        escape(&memory_line)
     );
     if let Focus::Failure(i) = focus {
         let text = match &trace.events[i].event {
@@ -383,7 +389,7 @@ pub fn render_svg(trace: &AllocationTrace, title: &str) -> String {
         };
         let _ = writeln!(
             svg,
-            r##"<text x="{MARGIN}" y="52" fill="#c00">{}</text>"##,
+            r##"<text x="{MARGIN}" y="68" fill="#c00">{}</text>"##,
             escape(&text)
         );
     }
