@@ -6,8 +6,22 @@
 //! SIMD (wasmi's `simd` feature is off), memory64, multi-memory, custom page sizes, wide arithmetic, threads) is rejected at
 //! validation.
 //!
-//! Code is compiled eagerly, so no call ever pays translation (time or fuel): the fuel a call
-//! uses is the same on the first call on a fresh engine as on every later one.
+//! Compilation: lazy translation, eager validation (`wasmi::CompilationMode::LazyTranslation`).
+//! Loading validates the whole module, function bodies included (wasmparser's validator runs
+//! over every body at `Module::new`, so an invalid blob is still a load error), but a function
+//! is translated to wasmi's bytecode only when first called. Time to first result is then
+//! decompress + parse/validate + instantiate + translating the functions the call reaches, not
+//! the whole module. A function is translated once per engine, and the translation is the
+//! one eager compilation would produce (same translator, same fuel instructions).
+//!
+//! Fuel stays deterministic: wasmi charges a lazily translated function's translation (7 fuel
+//! per byte by default) to the call that first reaches it, so the first call on an engine would
+//! pay fuel later calls do not. The translation and validation costs are set to zero
+//! ([`TRANSLATION_FUEL_COSTS`]; the cost of copying bytes keeps wasmi's default), so the fuel
+//! a call uses is the same on the first call on a fresh engine as on every later one, and the
+//! same as under eager compilation. Translating a valid function can still fail on a wasmi
+//! limit (e.g. a function too large for its register space); under lazy translation that is a
+//! deterministic error of the call that reaches the function rather than of the load.
 //!
 //! Instances: by default ([`InstanceReuse::Pooled`]) calls reuse instances reset to their
 //! just-instantiated state instead of instantiating afresh; outcomes are identical either way
@@ -21,6 +35,18 @@
 
 use crate::heap::HeapAllocStrategy;
 use crate::Executor;
+
+/// wasmi's default number of bytes copied (`memory.grow`, calls' parameters, ...) per unit
+/// of fuel, kept as it is.
+pub const BYTES_COPIED_PER_FUEL: u32 = 64;
+
+/// Fuel costs with translation and validation free (see the module docs): lazily translating
+/// a function never changes the fuel a call uses.
+pub const TRANSLATION_FUEL_COSTS: wasmi::CustomFuelCosts = wasmi::CustomFuelCosts {
+    bytes_copied_per_fuel: BYTES_COPIED_PER_FUEL,
+    fuel_per_bytes_translated: 0,
+    fuel_per_bytes_validated: 0,
+};
 
 /// Default limit on nested wasm calls.
 pub const DEFAULT_MAX_RECURSION_DEPTH: u32 = 65_536;
@@ -111,7 +137,8 @@ impl Settings {
             .wasm_wide_arithmetic(false)
             .allow_start_fn(false)
             .consume_fuel(self.fuel.is_some())
-            .compilation_mode(wasmi::CompilationMode::Eager)
+            .compilation_mode(wasmi::CompilationMode::LazyTranslation)
+            .fuel_cost(TRANSLATION_FUEL_COSTS)
             .set_max_recursion_depth(self.max_recursion_depth as usize)
             .set_max_stack_height(MAX_VALUE_STACK_BYTES);
         config

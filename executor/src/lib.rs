@@ -35,8 +35,8 @@
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
-//! statistics and fuel on every run (compilation is eager, so the first call pays no
-//! translation fuel); NaNs are canonicalised (wasmi's `deterministic` feature); deep
+//! statistics and fuel on every run (functions are translated lazily but translation costs
+//! no fuel, so the first call pays none; see [`config`]); NaNs are canonicalised (wasmi's `deterministic` feature); deep
 //! recursion traps at a fixed depth ([`config::DEFAULT_MAX_RECURSION_DEPTH`]) on wasmi's own
 //! stack, never the host's.
 #![deny(missing_docs)]
