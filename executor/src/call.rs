@@ -1,8 +1,9 @@
 //! One runtime call, as on a fresh instance.
 //!
-//! Every call gets a new wasmi `Store`, memory and instance of the cached compiled module, so
-//! data segments, globals and the memory size are those of instantiation, and a fresh
-//! allocator starts at `__heap_base` (rounded up to 8). The input is the allocator's first
+//! Every call runs on an instance of the cached compiled module that is fresh — a new wasmi
+//! `Store`, memory and instance ([`crate::InstanceReuse::Fresh`]) or a pooled one reset to
+//! exactly that state ([`crate::pool`]) — so data segments, globals and the memory size are
+//! those of instantiation, and a fresh allocator starts at `__heap_base` (rounded up to 8). The input is the allocator's first
 //! allocation; the entry point `(func (param i32 i32) (result i64))` returns the output as
 //! pointer (low 32 bits) and length (high 32 bits), which must lie inside the memory.
 //!
@@ -10,12 +11,14 @@
 //! transaction of the host's; if it fails in a way only the lazy backing can cause, the
 //! transaction is rolled back and the call is run again on a pre-grown memory. The re-run's
 //! result (output, statistics, fuel) is the call's; what left the process during the first
-//! run (log lines, prints) is emitted again by the second.
+//! run (log lines, prints) is emitted again by the second. The re-run always gets a fresh
+//! instance.
 //!
 //! Classic calls always run inside such a transaction: a call that fails for lack of memory
 //! is rolled back and run once more with its allocations recorded, and the error it returns
 //! carries the diagnosis ([`crate::diagnostics`]). Runs are deterministic, so the second run
-//! fails at the same point; a call that succeeds or fails otherwise runs once.
+//! fails at the same point; a call that succeeds or fails otherwise runs once. Recorded runs
+//! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::{HostCallStats, StorageState};
@@ -178,11 +181,18 @@ impl Runtime {
     ) -> RunResult {
         let plan = self.plan(backing);
         let owned = std::mem::replace(storage, crate::empty_storage());
-        let (result, retry, returned) = self.run_owned(owned, method, input, plan, trace);
-        *storage = returned;
+        // A re-run after a lazily backed failure is rare: it gets a fresh instance rather
+        // than a pooled one fully grown. So does a recorded run.
+        let rerun = backing == Backing::PreGrown && self.static_heap_is_lazy();
+        let out = if rerun || trace {
+            self.run_fresh_traced(owned, method, input, plan, trace)
+        } else {
+            self.run_pooled(owned, method, input, plan)
+        };
+        *storage = out.storage;
         RunResult {
-            result,
-            retry_pre_grown: retry && plan.backing == Backing::Lazy,
+            result: out.result,
+            retry_pre_grown: out.retry && plan.backing == Backing::Lazy,
         }
     }
 }

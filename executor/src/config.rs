@@ -6,8 +6,26 @@
 //! SIMD (wasmi's `simd` feature is off), memory64, multi-memory, custom page sizes, wide arithmetic, threads) is rejected at
 //! validation.
 //!
-//! Code is compiled eagerly, so no call ever pays translation (time or fuel): the fuel a call
-//! uses is the same on the first call on a fresh engine as on every later one.
+//! Compilation: lazy translation, eager validation (`wasmi::CompilationMode::LazyTranslation`).
+//! Loading validates the whole module, function bodies included (wasmparser's validator runs
+//! over every body at `Module::new`, so an invalid blob is still a load error), but a function
+//! is translated to wasmi's bytecode only when first called. Time to first result is then
+//! decompress + parse/validate + instantiate + translating the functions the call reaches, not
+//! the whole module. A function is translated once per engine, and the translation is the
+//! one eager compilation would produce (same translator, same fuel instructions).
+//!
+//! Fuel stays deterministic: wasmi charges a lazily translated function's translation (7 fuel
+//! per byte by default) to the call that first reaches it, so the first call on an engine would
+//! pay fuel later calls do not. The translation and validation costs are set to zero
+//! ([`TRANSLATION_FUEL_COSTS`]; the cost of copying bytes keeps wasmi's default), so the fuel
+//! a call uses is the same on the first call on a fresh engine as on every later one, and the
+//! same as under eager compilation. Translating a valid function can still fail on a wasmi
+//! limit (e.g. a function too large for its register space); under lazy translation that is a
+//! deterministic error of the call that reaches the function rather than of the load.
+//!
+//! Instances: by default ([`InstanceReuse::Pooled`]) calls reuse instances reset to their
+//! just-instantiated state instead of instantiating afresh; outcomes are identical either way
+//! (see [`crate::pool`], which lists where pooling falls back to fresh instances).
 //!
 //! Recursion: wasmi interprets on its own heap-allocated stacks, never on the host stack, so
 //! deep recursion cannot overflow the host. A call traps with "stack overflow" when it would
@@ -18,6 +36,18 @@
 use crate::heap::HeapAllocStrategy;
 use crate::Executor;
 
+/// wasmi's default number of bytes copied (`memory.grow`, calls' parameters, ...) per unit
+/// of fuel, kept as it is.
+pub const BYTES_COPIED_PER_FUEL: u32 = 64;
+
+/// Fuel costs with translation and validation free (see the module docs): lazily translating
+/// a function never changes the fuel a call uses.
+pub const TRANSLATION_FUEL_COSTS: wasmi::CustomFuelCosts = wasmi::CustomFuelCosts {
+    bytes_copied_per_fuel: BYTES_COPIED_PER_FUEL,
+    fuel_per_bytes_translated: 0,
+    fuel_per_bytes_validated: 0,
+};
+
 /// Default limit on nested wasm calls.
 pub const DEFAULT_MAX_RECURSION_DEPTH: u32 = 65_536;
 
@@ -26,6 +56,36 @@ pub const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
 
 /// Default number of compiled runtimes kept by an [`Executor`].
 pub const DEFAULT_CACHE_CAPACITY: usize = 8;
+
+/// Default number of idle instances kept per compiled runtime and heap size.
+pub const DEFAULT_MAX_IDLE_INSTANCES: usize = 4;
+
+/// Whether calls get a new instance or reuse a reset one (see [`crate::pool`]).
+///
+/// Both give the same outcomes (outputs, errors, storage changes, allocator statistics, fuel,
+/// peak memory); only the cost differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InstanceReuse {
+    /// A new wasmi store, memory and instance for every call.
+    Fresh,
+    /// Idle instances of each compiled runtime are kept and reset to their just-instantiated
+    /// state before the next call. Where the reset mechanism is unavailable (see
+    /// [`crate::pool`]), calls silently get fresh instances.
+    Pooled {
+        /// How many idle instances to keep per compiled runtime and memory size (an instance
+        /// in use is not counted; concurrent calls beyond this create instances that are
+        /// dropped after their call). `0` behaves as [`InstanceReuse::Fresh`].
+        max_idle_instances: usize,
+    },
+}
+
+impl Default for InstanceReuse {
+    fn default() -> Self {
+        InstanceReuse::Pooled {
+            max_idle_instances: DEFAULT_MAX_IDLE_INSTANCES,
+        }
+    }
+}
 
 /// Settings fixed for the lifetime of an [`Executor`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +100,8 @@ pub struct Settings {
     pub max_recursion_depth: u32,
     /// How many compiled runtimes the code cache keeps.
     pub cache_capacity: usize,
+    /// Fresh or reused instances.
+    pub instance_reuse: InstanceReuse,
 }
 
 impl Default for Settings {
@@ -50,6 +112,7 @@ impl Default for Settings {
             allow_missing_host_functions: false,
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
+            instance_reuse: InstanceReuse::default(),
         }
     }
 }
@@ -74,7 +137,8 @@ impl Settings {
             .wasm_wide_arithmetic(false)
             .allow_start_fn(false)
             .consume_fuel(self.fuel.is_some())
-            .compilation_mode(wasmi::CompilationMode::Eager)
+            .compilation_mode(wasmi::CompilationMode::LazyTranslation)
+            .fuel_cost(TRANSLATION_FUEL_COSTS)
             .set_max_recursion_depth(self.max_recursion_depth as usize)
             .set_max_stack_height(MAX_VALUE_STACK_BYTES);
         config
@@ -98,7 +162,7 @@ pub struct ExecutorBuilder {
 
 impl ExecutorBuilder {
     /// A builder with the defaults: static heap of 2048 extra pages, no fuel, missing host
-    /// functions rejected.
+    /// functions rejected, pooled instances.
     pub fn new() -> Self {
         Self::default()
     }
@@ -130,6 +194,12 @@ impl ExecutorBuilder {
     /// Sets how many compiled runtimes are cached (at least 1).
     pub fn cache_capacity(mut self, capacity: usize) -> Self {
         self.settings.cache_capacity = capacity.max(1);
+        self
+    }
+
+    /// Sets whether calls reuse pooled instances (default: pooled, see [`InstanceReuse`]).
+    pub fn instance_reuse(mut self, reuse: InstanceReuse) -> Self {
+        self.settings.instance_reuse = reuse;
         self
     }
 

@@ -1,12 +1,13 @@
-//! One run of a call on a fresh instance: store, memory, instantiation, input, entry point,
-//! output. [`crate::call`] decides the memory plan and whether a failed run is re-run.
+//! One run of a call on an instance: store, memory, instantiation, input, entry point,
+//! output. [`crate::call`] decides the memory plan, whether a failed run is re-run, and
+//! whether the instance is fresh or a reset pooled one ([`crate::pool`]).
 
 use std::sync::Arc;
 
 use subexec_allocator::AllocationStats;
 use subexec_allocator::PAGE_SIZE;
 use subexec_host_functions::{HostState, ReadRuntimeVersion, StateVersion, StorageState};
-use wasmi::{Instance, Memory, MemoryType, Store};
+use wasmi::{Instance, Memory, MemoryType, Store, StoreContextMut};
 
 use crate::call::CallOutcome;
 use crate::error::CallError;
@@ -17,20 +18,41 @@ use crate::runtime::{MemorySource, Prepared, Runtime};
 use crate::store::StoreData;
 use crate::trap::classify;
 
+/// An instantiated runtime (its store is held by the caller).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Instantiated {
+    /// The instance.
+    pub instance: Instance,
+    /// Its memory (imported or exported).
+    pub memory: Memory,
+}
+
+/// What one run gives back.
+pub(crate) struct RunOutput {
+    /// The call's result.
+    pub result: Result<CallOutcome, CallError>,
+    /// The failure may be an artefact of lazy backing (see [`crate::memory`]).
+    pub retry: bool,
+    /// The storage, changed by the call.
+    pub storage: StorageState,
+    /// The store is whole after the run (its host state came back): a reset makes it fresh.
+    pub reusable: bool,
+}
+
+impl RunOutput {
+    fn new(result: Result<CallOutcome, CallError>, retry: bool, storage: StorageState) -> Self {
+        RunOutput {
+            result,
+            retry,
+            storage,
+            reusable: true,
+        }
+    }
+}
+
 impl Runtime {
-    /// Runs `method` once under `plan`; returns the result, whether lazy backing may have
-    /// caused its failure, and the storage. With `trace`, a classic call records its
-    /// allocations (see [`crate::diagnostics`]).
-    pub(crate) fn run_owned(
-        &self,
-        storage: StorageState,
-        method: &str,
-        input: &[u8],
-        plan: MemoryPlan,
-        trace: bool,
-    ) -> (Result<CallOutcome, CallError>, bool, StorageState) {
-        let settings = self.executor.settings();
-        let prepared = &self.prepared;
+    /// A new store for one instance under `plan` (no fuel set yet).
+    pub(crate) fn new_store(&self, plan: MemoryPlan) -> Store<StoreData> {
         let mut store = Store::new(
             self.executor.engine(),
             StoreData {
@@ -41,20 +63,87 @@ impl Runtime {
             },
         );
         store.limiter(|data| &mut data.limiter);
-        if let Some(fuel) = settings.fuel {
-            if let Err(e) = store.set_fuel(fuel) {
-                return (Err(CallError::Engine(e.to_string())), false, storage);
+        store
+    }
+
+    /// Runs `method` once under `plan` on a fresh instance.
+    pub(crate) fn run_fresh(
+        &self,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+    ) -> RunOutput {
+        self.run_fresh_traced(storage, method, input, plan, false)
+    }
+
+    /// [`Runtime::run_fresh`]; with `trace`, a classic call records its allocations (see
+    /// [`crate::diagnostics`]).
+    pub(crate) fn run_fresh_traced(
+        &self,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+        trace: bool,
+    ) -> RunOutput {
+        let mut store = self.new_store(plan);
+        let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
+        let imported = match self.prepared.memory {
+            MemorySource::Imported { .. } => {
+                let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
+                match Memory::new(&mut ctx, ty) {
+                    Ok(memory) => Some(memory),
+                    Err(e) => {
+                        let error = CallError::Instantiation(instantiation_message(&e));
+                        return RunOutput::new(Err(error), true, storage);
+                    }
+                }
             }
-        }
-        let instance = match instantiate(&mut store, prepared, plan) {
-            Ok(instance) => instance,
+            MemorySource::Exported { .. } => None,
+        };
+        let instantiated = match instantiate(&mut ctx, &self.prepared, plan, imported) {
+            Ok(instantiated) => instantiated,
             // E.g. a data segment past the module's initial pages but inside the static heap
             // (which a pre-grown memory holds): lazy backing may be the cause.
-            Err(e) => return (Err(e), true, storage),
+            Err(e) => return RunOutput::new(Err(e), true, storage),
         };
-        let Some(memory) = store.data().memory else {
-            return (Err(CallError::Engine("no memory".into())), false, storage);
-        };
+        self.run_on_traced(ctx, instantiated, storage, method, input, plan, trace)
+    }
+
+    /// Runs `method` once under `plan` on `instantiated` (fresh, or reset to fresh).
+    pub(crate) fn run_on(
+        &self,
+        store: StoreContextMut<'_, StoreData>,
+        instantiated: Instantiated,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+    ) -> RunOutput {
+        self.run_on_traced(store, instantiated, storage, method, input, plan, false)
+    }
+
+    /// [`Runtime::run_on`], recording the allocations of a classic call with `trace`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_on_traced(
+        &self,
+        mut store: StoreContextMut<'_, StoreData>,
+        instantiated: Instantiated,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+        trace: bool,
+    ) -> RunOutput {
+        let settings = self.executor.settings();
+        let prepared = &self.prepared;
+        let Instantiated { instance, memory } = instantiated;
+        if let Some(fuel) = settings.fuel {
+            if let Err(e) = store.set_fuel(fuel) {
+                return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage);
+            }
+        }
         if prepared.mode == RuntimeMode::GuestAllocator {
             return self.run_guest(store, instance, memory, storage, method, input, plan);
         }
@@ -64,7 +153,7 @@ impl Runtime {
         {
             Some(base) => base as u32,
             None => {
-                return (
+                return RunOutput::new(
                     Err(CallError::Engine("no __heap_base".into())),
                     false,
                     storage,
@@ -73,7 +162,7 @@ impl Runtime {
         };
         let entry = match instance.get_typed_func::<(i32, i32), i64>(&store, method) {
             Ok(entry) => entry,
-            Err(e) => return (Err(CallError::Engine(e.to_string())), false, storage),
+            Err(e) => return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage),
         };
         let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
         let mut state = HostState::new(heap_base, storage)
@@ -90,7 +179,7 @@ impl Runtime {
                 Ok(ptr) => ptr,
                 Err(e) => {
                     let e = crate::diagnostics::diagnose(e, state.take_allocation_trace());
-                    return (Err(e), true, state.finish());
+                    return RunOutput::new(Err(e), true, state.finish());
                 }
             }
         };
@@ -125,12 +214,12 @@ impl Runtime {
                         allocation_trace,
                     }
                 });
-                (result, false, storage)
+                RunOutput::new(result, false, storage)
             }
             Err(error) => {
                 let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
                 let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
-                (Err(error), memory_related && below_max, state.finish())
+                RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
         }
     }
@@ -152,28 +241,25 @@ impl Runtime {
     #[allow(clippy::too_many_arguments)]
     fn run_guest(
         &self,
-        mut store: Store<StoreData>,
+        mut store: StoreContextMut<'_, StoreData>,
         instance: Instance,
         memory: Memory,
         storage: StorageState,
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
-    ) -> (Result<CallOutcome, CallError>, bool, StorageState) {
+    ) -> RunOutput {
         let settings = self.executor.settings();
         let entry = match instance.get_typed_func::<i32, i64>(&store, method) {
             Ok(entry) => entry,
-            Err(e) => return (Err(CallError::Engine(e.to_string())), false, storage),
+            Err(e) => return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage),
         };
         let Ok(len) = i32::try_from(input.len()) else {
-            return (
-                Err(CallError::InputAllocation {
-                    len: input.len(),
-                    cause: "longer than 2 GiB".into(),
-                }),
-                false,
-                storage,
-            );
+            let error = CallError::InputAllocation {
+                len: input.len(),
+                cause: "longer than 2 GiB".into(),
+            };
+            return RunOutput::new(Err(error), false, storage);
         };
         let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
         let state = HostState::new_guest(storage, input.to_vec())
@@ -202,11 +288,11 @@ impl Runtime {
                         allocation_trace: None,
                     }
                 });
-                (result, false, storage)
+                RunOutput::new(result, false, storage)
             }
             Err(error) => {
                 let (error, _) = classify(error, state.panic_message(), settings.fuel);
-                (Err(error), false, state.finish())
+                RunOutput::new(Err(error), false, state.finish())
             }
         }
     }
@@ -215,32 +301,29 @@ impl Runtime {
 /// The outcome of a call whose host state did not come back from the store. Host closures
 /// always put the state back, so this is unreachable by construction; it is an error, not a
 /// panic, all the same.
-fn host_state_lost() -> (Result<CallOutcome, CallError>, bool, StorageState) {
-    (
-        Err(CallError::Engine("host state lost".into())),
-        false,
-        crate::empty_storage(),
-    )
+fn host_state_lost() -> RunOutput {
+    RunOutput {
+        result: Err(CallError::Engine("host state lost".into())),
+        retry: false,
+        storage: crate::empty_storage(),
+        reusable: false,
+    }
 }
 
 /// Fuel used by the call that just ended: the budget minus what the store has left.
-fn fuel_consumed(budget: Option<u64>, store: &Store<StoreData>) -> Option<u64> {
+fn fuel_consumed(budget: Option<u64>, store: &StoreContextMut<'_, StoreData>) -> Option<u64> {
     budget.map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)))
 }
 
-fn instantiate(
-    store: &mut Store<StoreData>,
+/// Instantiates the module in `store`, with `imported` as its memory when it imports one, and
+/// grows a module-defined memory to the plan's initial pages.
+pub(crate) fn instantiate(
+    store: &mut StoreContextMut<'_, StoreData>,
     prepared: &Prepared,
     plan: MemoryPlan,
-) -> Result<Instance, CallError> {
+    imported: Option<Memory>,
+) -> Result<Instantiated, CallError> {
     let instantiation = |e: wasmi::Error| CallError::Instantiation(instantiation_message(&e));
-    let imported = match prepared.memory {
-        MemorySource::Imported { .. } => {
-            let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
-            Some(Memory::new(&mut *store, ty).map_err(instantiation)?)
-        }
-        MemorySource::Exported { .. } => None,
-    };
     let externs = link(store, &prepared.imports, imported);
     let instance = Instance::new(&mut *store, &prepared.module, &externs).map_err(instantiation)?;
     let memory = match imported {
@@ -260,7 +343,7 @@ fn instantiate(
         }
     };
     store.data_mut().memory = Some(memory);
-    Ok(instance)
+    Ok(Instantiated { instance, memory })
 }
 
 /// The text of an instantiation failure, free of engine handles.
@@ -270,7 +353,7 @@ fn instantiate(
 /// two nodes, would report different errors for the same blob. Errors must be byte-identical
 /// wherever the same blob, input and state are run, so such messages are rewritten from their
 /// fields; every other wasmi instantiation message names no handle and is kept.
-fn instantiation_message(error: &wasmi::Error) -> String {
+pub(crate) fn instantiation_message(error: &wasmi::Error) -> String {
     use wasmi::errors::{ErrorKind, InstantiationError};
     match error.kind() {
         ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit {
@@ -319,7 +402,7 @@ fn write_input(
 /// Copies the output out; bytes past the real memory but inside a lazily backed static heap
 /// are zeros (as in a pre-grown memory).
 fn read_output(
-    store: &Store<StoreData>,
+    store: &StoreContextMut<'_, StoreData>,
     memory: Memory,
     packed: i64,
     plan: MemoryPlan,

@@ -25,8 +25,9 @@
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
-//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on a fresh
-//!   instance; `trap`: wasmi errors to [`CallError`]s.
+//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
+//!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
+//!   errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
 //! - [`diagnostics`]: allocation traces ([`CallOptions`]), out-of-memory diagnoses, heap maps,
@@ -36,11 +37,12 @@
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
-//! statistics and fuel on every run (compilation is eager, so the first call pays no
-//! translation fuel); NaNs are canonicalised (wasmi's `deterministic` feature); deep
+//! statistics and fuel on every run (functions are translated lazily but translation costs
+//! no fuel, so the first call pays none; see [`config`]); NaNs are canonicalised (wasmi's `deterministic` feature); deep
 //! recursion traps at a fixed depth ([`config::DEFAULT_MAX_RECURSION_DEPTH`]) on wasmi's own
 //! stack, never the host's.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod blob;
 pub mod call;
@@ -54,6 +56,7 @@ mod instance;
 mod linker;
 pub mod memory;
 pub mod mode;
+pub mod pool;
 mod rewrite;
 pub mod runtime;
 mod runtime_version;
@@ -66,7 +69,7 @@ pub mod version;
 use std::sync::Arc;
 
 pub use call::{CallOptions, CallOutcome};
-pub use config::{ExecutorBuilder, Settings};
+pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;

@@ -18,7 +18,7 @@ use crate::error::LoadError;
 use crate::memory::GuestMemory;
 use crate::store::StoreData;
 use subexec_host_functions::{invoke, HostError, HostFunction, Signature, Value, ValueType};
-use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, Store, Val, ValType};
+use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, StoreContextMut, Val, ValType};
 
 /// Name of the imported memory.
 pub(crate) const MEMORY_IMPORT: &str = "memory";
@@ -124,7 +124,7 @@ pub(crate) fn resolve_imports(
 
 /// The externs for one instantiation, in import order.
 pub(crate) fn link(
-    store: &mut Store<StoreData>,
+    store: &mut StoreContextMut<'_, StoreData>,
     slots: &[ImportSlot],
     memory: Option<wasmi::Memory>,
 ) -> Vec<Extern> {
@@ -181,7 +181,7 @@ fn result_as<T>(
 /// A host function as a wasmi function. The hot signatures (the allocator's, storage's,
 /// hashing's) get statically typed closures, which wasmi calls without boxing values; the
 /// rest go through the generic `Func::new` path. Both call [`dispatch`].
-fn host_func(store: &mut Store<StoreData>, function: HostFunction) -> Func {
+fn host_func(store: &mut StoreContextMut<'_, StoreData>, function: HostFunction) -> Func {
     use ValueType::{I32, I64};
     let signature = function.signature();
     let i32_of = |v: Value| match v {
@@ -226,7 +226,7 @@ fn host_func(store: &mut Store<StoreData>, function: HostFunction) -> Func {
 }
 
 fn generic_host_func(
-    store: &mut Store<StoreData>,
+    store: &mut StoreContextMut<'_, StoreData>,
     function: HostFunction,
     signature: &Signature,
 ) -> Func {

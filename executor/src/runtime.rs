@@ -89,6 +89,8 @@ pub(crate) struct Prepared {
     pub embedded_version: Option<RuntimeVersion>,
     /// `Core_version`'s raw output and its decoding, once a call succeeded.
     pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
+    /// Idle instances for reuse ([`crate::pool`]).
+    pub pool: crate::pool::Pool,
 }
 
 struct Inner {
@@ -227,6 +229,7 @@ impl Executor {
             mutable_globals,
             embedded_version,
             called_version: Mutex::new(None),
+            pool: crate::pool::Pool::new(),
         })
     }
 }

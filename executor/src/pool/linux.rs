@@ -1,0 +1,253 @@
+//! The pool on Linux: the image, idle instances, checkout, reset and return.
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use subexec_allocator::PAGE_SIZE;
+use subexec_host_functions::StorageState;
+use wasmi::{Global, MemoryType, Val};
+
+use super::mapped::{os_page_size, Image, MappedStore};
+use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES};
+use crate::instance::{instantiate, Instantiated, RunOutput};
+use crate::memory::{Backing, MemoryPlan};
+use crate::runtime::{MemorySource, Runtime};
+use crate::store::StoreData;
+
+/// Length of every image: the largest wasm32 memory (sparse: unwritten pages cost nothing).
+const IMAGE_LEN: usize = crate::MAX_WASM_PAGES as usize * PAGE_SIZE as usize;
+
+/// The initial memory of a runtime: the sealed file, and its bytes for copying back.
+struct PoolImage {
+    image: Image,
+    /// The initial contents without trailing zero pages (zeros after them).
+    bytes: Vec<u8>,
+}
+
+/// The per-runtime pool state.
+#[derive(Default)]
+pub(super) struct Inner {
+    /// Built on first use; `None`: pooling is unavailable for this runtime.
+    image: OnceLock<Option<Arc<PoolImage>>>,
+    /// Idle instances, most recently used last.
+    idle: Mutex<Vec<Pooled>>,
+}
+
+impl Inner {
+    pub fn idle(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// The most recently used idle instance made for `plan`.
+    fn checkout(&self, plan: MemoryPlan) -> Option<Pooled> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let position = idle.iter().rposition(|p| p.plan == plan)?;
+        Some(idle.remove(position))
+    }
+
+    /// Keeps `pooled` unless `max_idle` instances of its plan are idle already (then the
+    /// oldest of them goes). Evicted instances are dropped outside the lock.
+    fn put(&self, pooled: Pooled, max_idle: usize) {
+        let evicted = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let same_plan = idle.iter().filter(|p| p.plan == pooled.plan).count();
+            let evicted = if same_plan >= max_idle {
+                idle.iter()
+                    .position(|p| p.plan == pooled.plan)
+                    .map(|i| idle.remove(i))
+            } else {
+                None
+            };
+            idle.push(pooled);
+            evicted
+        };
+        drop(evicted);
+    }
+}
+
+/// A pooled instance.
+struct Pooled {
+    store: MappedStore<StoreData>,
+    instantiated: Instantiated,
+    plan: MemoryPlan,
+    /// Every mutable global and its value right after instantiation.
+    globals: Vec<(Global, Val)>,
+    /// Calls since the written pages were last dropped rather than copied back.
+    calls_since_discard: u32,
+    /// Scratch list of written page ranges.
+    written: Vec<Range<usize>>,
+}
+
+impl Pooled {
+    /// Restores globals and memory contents as they were right after instantiation.
+    fn reset(&mut self, image: &PoolImage) -> Result<(), String> {
+        let memory = self.instantiated.memory;
+        for (global, value) in &self.globals {
+            global
+                .set(self.store.ctx(), value.clone())
+                .map_err(|e| e.to_string())?;
+        }
+        let size = memory.data(self.store.ctx_ref()).len();
+        let page = os_page_size();
+        self.calls_since_discard += 1;
+        if self.store.written_pages(size, &mut self.written).is_none() {
+            // No kernel help: drop every page of the memory.
+            self.calls_since_discard = 0;
+            return self
+                .store
+                .discard(0..size.next_multiple_of(page))
+                .map_err(|e| e.to_string());
+        }
+        let pages: usize = self.written.iter().map(|r| r.len() / page).sum();
+        if pages > KEEP_RESIDENT_PAGES || self.calls_since_discard >= DISCARD_EVERY {
+            self.calls_since_discard = 0;
+            for range in std::mem::take(&mut self.written) {
+                self.store.discard(range).map_err(|e| e.to_string())?;
+            }
+            return Ok(());
+        }
+        let data = memory.data_mut(self.store.ctx());
+        for range in &self.written {
+            let Some(dest) = data.get_mut(range.clone()) else {
+                return Err(format!(
+                    "written pages {range:?} past the memory's {size} bytes"
+                ));
+            };
+            let from_image = image.bytes.get(range.start..).unwrap_or(&[]);
+            let copied = from_image.len().min(dest.len());
+            dest[..copied].copy_from_slice(&from_image[..copied]);
+            dest[copied..].fill(0);
+        }
+        Ok(())
+    }
+}
+
+impl Runtime {
+    pub(super) fn linux_pool_available(&self) -> bool {
+        self.pool_image().is_some()
+    }
+
+    /// The runtime's image, built on first use (`None`: pooling unavailable).
+    fn pool_image(&self) -> Option<Arc<PoolImage>> {
+        self.prepared
+            .pool
+            .inner
+            .image
+            .get_or_init(|| match self.build_image() {
+                Ok(image) => Some(Arc::new(image)),
+                Err(reason) => {
+                    log::debug!(target: "subexec", "instance pooling unavailable: {reason}");
+                    None
+                }
+            })
+            .clone()
+    }
+
+    /// Instantiates the runtime once on an ordinary memory of its initial pages and keeps
+    /// that memory's contents as the image.
+    fn build_image(&self) -> Result<PoolImage, String> {
+        let minimum = match self.prepared.memory {
+            MemorySource::Imported { minimum, .. } => minimum,
+            MemorySource::Exported { .. } => {
+                return Err("the runtime defines its own memory".into());
+            }
+        };
+        let plan = MemoryPlan {
+            initial_pages: minimum,
+            max_pages: minimum,
+            allocator_max_pages: None,
+            backing: Backing::PreGrown,
+        };
+        let mut store = self.new_store(plan);
+        let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
+        let memory = wasmi::Memory::new(&mut ctx, MemoryType::new(minimum, Some(minimum)))
+            .map_err(|e| e.to_string())?;
+        let instantiated =
+            instantiate(&mut ctx, &self.prepared, plan, Some(memory)).map_err(|e| e.to_string())?;
+        let mut bytes = instantiated.memory.data(&ctx).to_vec();
+        let page = os_page_size();
+        let used = bytes
+            .chunks(page)
+            .rposition(|chunk| chunk.iter().any(|&b| b != 0))
+            .map_or(0, |last| (last + 1) * page);
+        bytes.truncate(used);
+        bytes.shrink_to_fit();
+        let image = Image::new(&bytes, IMAGE_LEN).map_err(|e| e.to_string())?;
+        Ok(PoolImage { image, bytes })
+    }
+
+    /// A new pooled instance for `plan`: mapped memory, instantiated, reset to the image.
+    fn new_pooled(&self, image: &PoolImage, plan: MemoryPlan) -> Result<Pooled, String> {
+        let len = (plan.max_pages as usize * PAGE_SIZE as usize).max(os_page_size());
+        let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
+        let (mut store, memory) = MappedStore::new(&image.image, len, self.new_store(plan), ty)?;
+        let instantiated = instantiate(&mut store.ctx(), &self.prepared, plan, Some(memory))
+            .map_err(|e| e.to_string())?;
+        let mut globals = Vec::with_capacity(self.prepared.mutable_globals.len());
+        for name in &self.prepared.mutable_globals {
+            let global = instantiated
+                .instance
+                .get_global(store.ctx_ref(), name)
+                .ok_or_else(|| format!("no exported global {name}"))?;
+            globals.push((global, global.get(store.ctx_ref())));
+        }
+        // wasmi zeroed the initial pages and instantiation wrote the data segments into
+        // private copies: drop them, the image holds the same bytes.
+        let initial = memory.data(store.ctx_ref()).len();
+        store
+            .discard(0..initial.next_multiple_of(os_page_size()))
+            .map_err(|e| e.to_string())?;
+        Ok(Pooled {
+            store,
+            instantiated,
+            plan,
+            globals,
+            calls_since_discard: 0,
+            written: Vec::new(),
+        })
+    }
+
+    pub(super) fn run_linux_pooled(
+        &self,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+        max_idle: usize,
+    ) -> RunOutput {
+        let Some(image) = self.pool_image() else {
+            return self.run_fresh(storage, method, input, plan);
+        };
+        let inner = &self.prepared.pool.inner;
+        let mut pooled = match inner.checkout(plan) {
+            Some(pooled) => pooled,
+            None => match self.new_pooled(&image, plan) {
+                Ok(pooled) => pooled,
+                Err(reason) => {
+                    log::debug!(target: "subexec", "no pooled instance ({reason}): fresh run");
+                    return self.run_fresh(storage, method, input, plan);
+                }
+            },
+        };
+        let memory = pooled.instantiated.memory;
+        let pages_before = memory.size(pooled.store.ctx_ref());
+        let out = self.run_on(
+            pooled.store.ctx(),
+            pooled.instantiated,
+            storage,
+            method,
+            input,
+            plan,
+        );
+        let same_size = memory.size(pooled.store.ctx_ref()) == pages_before;
+        if out.reusable && (same_size || plan.backing == Backing::Lazy) {
+            match pooled.reset(&image) {
+                Ok(()) => inner.put(pooled, max_idle),
+                Err(reason) => {
+                    log::debug!(target: "subexec", "pooled instance dropped: reset failed: {reason}")
+                }
+            }
+        }
+        out
+    }
+}
