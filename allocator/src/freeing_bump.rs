@@ -121,20 +121,7 @@ impl FreeingBumpHeapAllocator {
         let heap = &mut self.heap;
         let result = self.poison.guard(|| heap.allocate(mem, size));
         if observer.enabled() {
-            let event = match &result {
-                Ok(block) => AllocationEvent::Allocated {
-                    size,
-                    order: block.order.raw(),
-                    ptr: block.ptr,
-                    from_free_list: block.from_free_list,
-                },
-                Err(error) => AllocationEvent::AllocationFailed {
-                    size,
-                    order: Order::from_size(size).ok().map(Order::raw),
-                    error: error.clone(),
-                },
-            };
-            observer.observe(&event, self.snapshot(mem));
+            report_allocation(observer, size, &result, self.snapshot(mem));
         }
         result.map(|block| block.ptr)
     }
@@ -155,17 +142,7 @@ impl FreeingBumpHeapAllocator {
         let heap = &mut self.heap;
         let result = self.poison.guard(|| heap.deallocate(mem, ptr));
         if observer.enabled() {
-            let event = match &result {
-                Ok(order) => AllocationEvent::Freed {
-                    ptr,
-                    order: order.raw(),
-                },
-                Err(error) => AllocationEvent::FreeFailed {
-                    ptr,
-                    error: error.clone(),
-                },
-            };
-            observer.observe(&event, self.snapshot(mem));
+            report_free(observer, ptr, &result, self.snapshot(mem));
         }
         result.map(|_| ())
     }
@@ -189,6 +166,54 @@ impl FreeingBumpHeapAllocator {
     pub fn is_poisoned(&self) -> bool {
         self.poison.is_poisoned()
     }
+}
+
+// The observer's side of each call is out of line: an observer switched off at run time (a
+// `None` option) then adds only a flag test to the allocator's hot path.
+
+/// Tells `observer` the outcome of `allocate(size)`.
+#[inline(never)]
+fn report_allocation(
+    observer: &mut impl AllocationObserver,
+    size: u32,
+    result: &Result<Block, Error>,
+    heap: HeapSnapshot,
+) {
+    let event = match result {
+        Ok(block) => AllocationEvent::Allocated {
+            size,
+            order: block.order.raw(),
+            ptr: block.ptr,
+            from_free_list: block.from_free_list,
+        },
+        Err(error) => AllocationEvent::AllocationFailed {
+            size,
+            order: Order::from_size(size).ok().map(Order::raw),
+            error: error.clone(),
+        },
+    };
+    observer.observe(&event, heap);
+}
+
+/// Tells `observer` the outcome of `deallocate(ptr)`.
+#[inline(never)]
+fn report_free(
+    observer: &mut impl AllocationObserver,
+    ptr: u32,
+    result: &Result<Order, Error>,
+    heap: HeapSnapshot,
+) {
+    let event = match result {
+        Ok(order) => AllocationEvent::Freed {
+            ptr,
+            order: order.raw(),
+        },
+        Err(error) => AllocationEvent::FreeFailed {
+            ptr,
+            error: error.clone(),
+        },
+    };
+    observer.observe(&event, heap);
 }
 
 /// A successful allocation, as `Heap::allocate` reports it (the observer wants all of it).

@@ -37,6 +37,14 @@
 //! The free-list heads, the bump pointer, the statistics and the poison flag live on the host;
 //! only the headers live in (guest-writable) memory.
 //!
+//! # Watching it
+//!
+//! An [`AllocationObserver`] passed to `allocate_observed` / `deallocate_observed` is told every
+//! call's outcome and changes nothing ([`NoObserver`] compiles away). An [`AllocationRecorder`]
+//! records an [`AllocationTrace`] with call sites, stored in a binary or text form; [`replay`]
+//! runs a trace again through a fresh allocator; [`profile`] and [`diagnose_out_of_memory`]
+//! explain the heap it describes. `docs/ALLOCATION-TRACE.md` has the formats and definitions.
+//!
 //! Differences from sc-allocator are internal only: pointers are plain `u32`, the memory size is
 //! read once per call, and each header is read and rewritten inside one memory access.
 

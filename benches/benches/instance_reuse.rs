@@ -4,11 +4,16 @@
 //!   allocation, output copy, and for `pooled` the reset after the call) of `Core_version`
 //!   and `Metadata_metadata`, under `Static { extra_pages: 2048 }` (the default),
 //!   `Static { extra_pages: 32 }` and `Dynamic`.
+//! - `instance_reuse/setup/<module>/<heap>/<fresh|pooled>`: a call of an entry point that
+//!   does nothing, so what is measured is the fixed per-call set-up (instance, input, output,
+//!   reset): a minimal module (1 page) and a large one (256 initial pages, 1 MiB of data
+//!   segments, 5 000 functions), under heaps of 32 and 2048 extra pages.
 //! - Before measuring, it prints the resident memory (`/proc/self/statm`) one pooled
 //!   instance adds, after its first call and after 200 `Core_version` calls.
 //!
 //! `cargo bench -p subexec-benches --bench instance_reuse -- --warm-up-time 1
-//! --measurement-time 3`
+//! --measurement-time 3`; `INSTANCE_REUSE_REPLAY="pooled Core_version 10000"` makes that
+//! many calls and exits (for `perf` and valgrind).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -122,9 +127,75 @@ fn instance_reuse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, instance_reuse);
+/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls>"`: make that many calls (default
+/// heap) and exit, for profiles and instruction counts.
+fn replay(spec: &str) {
+    let mut parts = spec.split_whitespace();
+    let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
+        panic!("INSTANCE_REUSE_REPLAY=\"<fresh|pooled> <method> <calls>\"");
+    };
+    let calls: usize = calls.parse().expect("a number of calls");
+    let reuse = match side {
+        "fresh" => InstanceReuse::Fresh,
+        "pooled" => POOLED,
+        other => panic!("unknown side {other}"),
+    };
+    let rt = runtime(&node_template_code(), HeapAllocStrategy::default(), reuse);
+    for _ in 0..calls {
+        black_box(call(&rt, method));
+    }
+}
+
+/// A classic runtime whose `noop` entry returns an empty output: `pages` initial pages,
+/// `data` bytes of data segments and `functions` extra functions.
+fn noop_module(pages: u32, data: usize, functions: usize) -> Vec<u8> {
+    let data = "\\2a".repeat(data);
+    let functions = "(func (result i32) (i32.const 1))\n".repeat(functions);
+    wat::parse_str(format!(
+        r#"(module
+  (import "env" "memory" (memory {pages}))
+  (global (export "__heap_base") i32 (i32.const {heap_base}))
+  (global $sp (mut i32) (i32.const 65536))
+  (data (i32.const 65536) "{data}")
+  {functions}
+  (func (export "noop") (param i32 i32) (result i64)
+    (global.set $sp (i32.sub (global.get $sp) (i32.const 16)))
+    (global.set $sp (i32.add (global.get $sp) (i32.const 16)))
+    (i64.const 0)))"#,
+        heap_base = pages * 65_536 - 4096,
+    ))
+    .expect("valid module")
+}
+
+fn setup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("instance_reuse/setup");
+    group.measurement_time(Duration::from_secs(3));
+    let modules = [
+        ("small", noop_module(2, 16, 0)),
+        ("large", noop_module(256, 1 << 20, 5000)),
+    ];
+    for (module, wasm) in &modules {
+        for extra_pages in [32, 2048] {
+            let strategy = HeapAllocStrategy::Static { extra_pages };
+            for (side, reuse) in [("fresh", InstanceReuse::Fresh), ("pooled", POOLED)] {
+                let rt = runtime(wasm, strategy, reuse);
+                call(&rt, "noop");
+                group.bench_function(format!("{module}/static_{extra_pages}/{side}"), |b| {
+                    b.iter(|| black_box(call(&rt, "noop")))
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, instance_reuse, setup);
 
 fn main() {
+    if let Ok(spec) = std::env::var("INSTANCE_REUSE_REPLAY") {
+        replay(&spec);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

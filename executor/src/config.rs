@@ -23,6 +23,10 @@
 //! limit (e.g. a function too large for its register space); under lazy translation that is a
 //! deterministic error of the call that reaches the function rather than of the load.
 //!
+//! Instances: by default ([`InstanceReuse::Pooled`]) calls reuse instances reset to their
+//! just-instantiated state instead of instantiating afresh; outcomes are identical either way
+//! (see [`crate::pool`], which lists where pooling falls back to fresh instances).
+//!
 //! Recursion: wasmi interprets on its own heap-allocated stacks, never on the host stack, so
 //! deep recursion cannot overflow the host. A call traps with "stack overflow" when it would
 //! hold more than [`DEFAULT_MAX_RECURSION_DEPTH`] (65 536, about Substrate's effective limit of

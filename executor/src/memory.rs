@@ -35,6 +35,16 @@
 //!
 //! Under `Dynamic` the real memory is what Substrate's is (initial pages, grown by the
 //! allocator), so nothing is lazy.
+//!
+//! # Pooled instances
+//! With [`crate::InstanceReuse::Pooled`] the memory is a caller-provided buffer of the
+//! heap's full size, a copy-on-write mapping of the initial image ([`crate::pool`]), created
+//! at the plan's initial pages like a fresh one. Under lazy backing the real size of a pooled
+//! instance's memory is whatever earlier calls grew it to (between the module's initial pages
+//! and `V`): by the argument above no runtime can tell, so such an instance is as good as a
+//! fresh one and is kept grown; only a re-run after a lazily backed failure gets a fresh,
+//! pre-grown instance. Without lazy backing (`Dynamic`, pre-grown `Static`, guest-allocator
+//! runtimes) the size is observable, and an instance whose memory grew is dropped.
 
 use subexec_allocator::{Memory, PAGE_SIZE};
 use wasmi::AsContextMut;

@@ -216,8 +216,18 @@ const PAGE_IS_PRESENT: u64 = 1 << 3;
 const PAGE_IS_SWAPPED: u64 = 1 << 4;
 const PAGE_IS_PFNZERO: u64 = 1 << 5;
 
+#[cfg(test)]
+thread_local! {
+    /// Tests set this to take, on their thread, the path of kernels without `PAGEMAP_SCAN`.
+    pub(crate) static NO_PAGEMAP_SCAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// `/proc/self/pagemap`, opened once (`None` where it cannot be opened).
 fn pagemap() -> Option<&'static File> {
+    #[cfg(test)]
+    if NO_PAGEMAP_SCAN.with(|no| no.get()) {
+        return None;
+    }
     static PAGEMAP: OnceLock<Option<File>> = OnceLock::new();
     PAGEMAP
         .get_or_init(|| File::open("/proc/self/pagemap").ok())

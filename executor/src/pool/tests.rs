@@ -293,6 +293,27 @@ fn heavy_calls_then_light_ones() {
     assert_fresh(outcomes.last().unwrap());
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn without_pagemap_scan_the_whole_memory_is_dropped() {
+    super::mapped::NO_PAGEMAP_SCAN.with(|no| no.set(true));
+    let (fresh, pooled) = load_both(&wasm(false), STATIC, None);
+    let outcomes = differential(
+        &fresh,
+        &pooled,
+        &[
+            ("scribble", scribble_input(1, 300_000)),
+            check(),
+            ("scribble", scribble_input(0, 16)),
+            check(),
+        ],
+    );
+    super::mapped::NO_PAGEMAP_SCAN.with(|no| no.set(false));
+    assert_fresh(&outcomes[1]);
+    assert_fresh(&outcomes[3]);
+    assert_eq!(pooled.idle_instances(), 1);
+}
+
 #[test]
 fn module_defined_memory_falls_back_to_fresh() {
     let wasm = wat::parse_str(
