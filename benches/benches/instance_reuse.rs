@@ -4,6 +4,10 @@
 //!   allocation, output copy, and for `pooled` the reset after the call) of `Core_version`
 //!   and `Metadata_metadata`, under `Static { extra_pages: 2048 }` (the default),
 //!   `Static { extra_pages: 32 }` and `Dynamic`.
+//! - `instance_reuse/runtime_guest/<classic|guest>/<entry>/<heap>/<fresh|pooled>`: the
+//!   bundled runtime-guest blob in both ABIs, `Core_version`, `Demo_execute_block` (4
+//!   transfers), `Bench_alloc_heavy` (small) and `HostApi_run` (a short script), each on new
+//!   empty storage, under `Static { extra_pages: 2048 }` and `Dynamic`.
 //! - `instance_reuse/setup/<module>/<heap>/<fresh|pooled>`: a call of an entry point that
 //!   does nothing, so what is measured is the fixed per-call set-up (instance, input, output,
 //!   reset): a minimal module (1 page) and a large one (256 initial pages, 1 MiB of data
@@ -20,7 +24,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
 use serde_json::Value as Json;
+use parity_scale_codec::Encode;
 use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, InstanceReuse, Runtime};
+use subexec_runtime_blobs::api::{
+    entries, AllocParams, Block, HashAlgorithm, HostCall, Transfer,
+};
+use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 fn node_template_code() -> Vec<u8> {
     let path = concat!(
@@ -189,7 +198,75 @@ fn setup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, instance_reuse, setup);
+/// The runtime-guest calls measured: name and input.
+fn guest_calls() -> Vec<(&'static str, Vec<u8>)> {
+    let (a, b, c) = ([9u8; 32], [8u8; 32], [7u8; 32]);
+    let transfer = |from, to, amount| Transfer { from, to, amount };
+    vec![
+        (entries::CORE_VERSION, vec![]),
+        (
+            entries::DEMO_EXECUTE_BLOCK,
+            Block {
+                number: 1,
+                transfers: vec![
+                    transfer(a, b, 20),
+                    transfer(b, c, 4),
+                    transfer(c, a, 1),
+                    transfer(a, c, 300),
+                ],
+            }
+            .encode(),
+        ),
+        (
+            entries::BENCH_ALLOC_HEAVY,
+            AllocParams {
+                boxes: 50,
+                box_size: 24,
+                vec_pushes: 100,
+                map_entries: 20,
+            }
+            .encode(),
+        ),
+        (
+            entries::HOST_API_RUN,
+            vec![
+                HostCall::StorageSet(b"alpha".to_vec(), b"short".to_vec()),
+                HostCall::StorageGet(b"alpha".to_vec()),
+                HostCall::Hash(HashAlgorithm::Blake2_256, b"data".to_vec()),
+                HostCall::AllocatorRoundTrip(vec![7; 300]),
+            ]
+            .encode(),
+        ),
+    ]
+}
+
+fn runtime_guest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("instance_reuse/runtime_guest");
+    group.measurement_time(Duration::from_secs(3));
+    let heaps = [HEAPS[0], HEAPS[2]];
+    for (mode, blob) in [("classic", CLASSIC), ("guest", GUEST_ALLOCATOR)] {
+        for (method, input) in guest_calls() {
+            for (heap, strategy) in heaps {
+                let fresh = runtime(blob, strategy, InstanceReuse::Fresh);
+                let pooled = runtime(blob, strategy, POOLED);
+                let run = |rt: &Runtime| {
+                    rt.call(&mut empty_storage(), method, &input)
+                        .expect("call succeeds")
+                        .output
+                };
+                assert_eq!(run(&fresh), run(&pooled));
+                for (side, rt) in [("fresh", &fresh), ("pooled", &pooled)] {
+                    group.bench_function(format!("{mode}/{method}/{heap}/{side}"), |b| {
+                        b.iter(|| black_box(run(rt)))
+                    });
+                }
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, instance_reuse, runtime_guest, setup);
 
 fn main() {
     if let Ok(spec) = std::env::var("INSTANCE_REUSE_REPLAY") {
