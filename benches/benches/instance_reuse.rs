@@ -127,8 +127,8 @@ fn instance_reuse(c: &mut Criterion) {
     group.finish();
 }
 
-/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls>"`: make that many calls (default
-/// heap) and exit, for profiles and instruction counts.
+/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls> [static_2048|static_32|dynamic]"`:
+/// make that many calls and exit, for profiles and instruction counts.
 fn replay(spec: &str) {
     let mut parts = spec.split_whitespace();
     let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
@@ -140,7 +140,11 @@ fn replay(spec: &str) {
         "pooled" => POOLED,
         other => panic!("unknown side {other}"),
     };
-    let rt = runtime(&node_template_code(), HeapAllocStrategy::default(), reuse);
+    let heap = parts.next().unwrap_or("static_2048");
+    let Some((_, strategy)) = HEAPS.iter().find(|(name, _)| *name == heap) else {
+        panic!("unknown heap {heap}");
+    };
+    let rt = runtime(&node_template_code(), *strategy, reuse);
     for _ in 0..calls {
         black_box(call(&rt, method));
     }

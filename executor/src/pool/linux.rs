@@ -31,11 +31,29 @@ pub(super) struct Inner {
     image: OnceLock<Option<Arc<PoolImage>>>,
     /// Idle instances, most recently used last.
     idle: Mutex<Vec<Pooled>>,
+    /// Methods whose last pooled call grew a memory whose size is observable (at most
+    /// [`MAX_GROWING_METHODS`]): their calls get fresh instances (see `run_linux_pooled`).
+    growing: Mutex<Vec<(MemoryPlan, String)>>,
 }
+
+/// How many growing methods a pool remembers.
+const MAX_GROWING_METHODS: usize = 32;
 
 impl Inner {
     pub fn idle(&self) -> usize {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn grows(&self, plan: MemoryPlan, method: &str) -> bool {
+        let growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        growing.iter().any(|(p, m)| *p == plan && m == method)
+    }
+
+    fn record_growth(&self, plan: MemoryPlan, method: &str) {
+        let mut growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        if growing.len() < MAX_GROWING_METHODS {
+            growing.push((plan, method.to_string()));
+        }
     }
 
     /// The most recently used idle instance made for `plan`.
@@ -219,6 +237,12 @@ impl Runtime {
             return self.run_fresh(storage, method, input, plan);
         };
         let inner = &self.prepared.pool.inner;
+        // A pooled instance whose memory grows is dropped after the call, and making one
+        // costs more than a fresh instance (its pages fault in from the image): methods seen
+        // growing such a memory run fresh.
+        if plan.backing != Backing::Lazy && inner.grows(plan, method) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let mut pooled = match inner.checkout(plan) {
             Some(pooled) => pooled,
             None => match self.new_pooled(&image, plan) {
@@ -240,6 +264,9 @@ impl Runtime {
             plan,
         );
         let same_size = memory.size(pooled.store.ctx_ref()) == pages_before;
+        if !same_size && plan.backing != Backing::Lazy {
+            inner.record_growth(plan, method);
+        }
         if out.reusable && (same_size || plan.backing == Backing::Lazy) {
             match pooled.reset(&image) {
                 Ok(()) => inner.put(pooled, max_idle),

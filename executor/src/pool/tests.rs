@@ -262,6 +262,25 @@ fn memory_grown_under_dynamic_then_call() {
 }
 
 #[test]
+fn growing_method_runs_fresh_later_others_stay_pooled() {
+    let dynamic = HeapAllocStrategy::Dynamic {
+        maximum_pages: None,
+    };
+    let (fresh, pooled) = load_both(&wasm(true), dynamic, None);
+    // `check` allocates 1 MiB: it grows the 2-page memory; an 8-byte `scribble` does not.
+    let (mut fresh_storage, mut pooled_storage) = (storage(), storage());
+    for (method, input) in [check(), ("scribble", scribble_input(0, 8)), check()] {
+        assert_eq!(
+            pooled.call(&mut pooled_storage, method, &input),
+            fresh.call(&mut fresh_storage, method, &input)
+        );
+    }
+    // The second `check` ran fresh: had it taken the idle instance, its growth would have
+    // dropped it.
+    assert_eq!(pooled.idle_instances(), 1);
+}
+
+#[test]
 fn lazily_grown_static_heap_then_call() {
     let (fresh, pooled) = load_both(&wasm(true), STATIC, None);
     let outcomes = differential(
