@@ -14,9 +14,6 @@ use crate::memory::{Backing, MemoryPlan};
 use crate::runtime::{MemorySource, Runtime};
 use crate::store::StoreData;
 
-/// Length of every image: the largest wasm32 memory (sparse: unwritten pages cost nothing).
-const IMAGE_LEN: usize = crate::MAX_WASM_PAGES as usize * PAGE_SIZE as usize;
-
 /// The initial memory of a runtime: the sealed file, and its bytes for copying back.
 struct PoolImage {
     image: Image,
@@ -190,7 +187,7 @@ impl Runtime {
             .map_or(0, |last| (last + 1) * page);
         bytes.truncate(used);
         bytes.shrink_to_fit();
-        let image = Image::new(&bytes, IMAGE_LEN).map_err(|e| e.to_string())?;
+        let image = Image::new(&bytes).map_err(|e| e.to_string())?;
         Ok(PoolImage { image, bytes })
     }
 
