@@ -1,6 +1,7 @@
 //! The pool on Linux: the image, idle instances, checkout, reset and return.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use subexec_allocator::PAGE_SIZE;
@@ -24,6 +25,8 @@ struct PoolImage {
 /// The per-runtime pool state.
 #[derive(Default)]
 pub(super) struct Inner {
+    /// Whether a call was made: the first runs fresh.
+    called: AtomicBool,
     /// Built on first use; `None`: pooling is unavailable for this runtime.
     image: OnceLock<Option<Arc<PoolImage>>>,
     /// Idle instances, most recently used last.
@@ -230,10 +233,15 @@ impl Runtime {
         plan: MemoryPlan,
         max_idle: usize,
     ) -> RunOutput {
+        let inner = &self.prepared.pool.inner;
+        // The first call of a runtime runs fresh: building the image and a pooled instance
+        // costs a few ms, which would delay the first result; the second call pays it.
+        if !inner.called.swap(true, Ordering::Relaxed) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let Some(image) = self.pool_image() else {
             return self.run_fresh(storage, method, input, plan);
         };
-        let inner = &self.prepared.pool.inner;
         // A pooled instance whose memory grows is dropped after the call, and making one
         // costs more than a fresh instance (its pages fault in from the image): methods seen
         // growing such a memory run fresh.

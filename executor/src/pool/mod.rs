@@ -52,6 +52,8 @@
 //!
 //! # Fallbacks to fresh instances
 //! Calls get fresh instances, with identical outcomes, when:
+//! - it is the runtime's first call (so that building the image, a few ms, does not delay
+//!   the first result: the second call pays it);
 //! - the platform is not Linux (no `memfd`);
 //! - the runtime defines its own memory instead of importing it (old runtimes): wasmi then
 //!   allocates the memory itself and a caller-provided buffer cannot be used;
