@@ -56,7 +56,7 @@ for target in "${TARGETS[@]}"; do
         -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_LIMIT_MB" \
         -timeout="$TIMEOUT_S" -print_final_stats=1 >"$SCRATCH/$target.log" 2>&1 || status=$?
     # The start and end of the run, the final statistics and any failure report.
-    grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|^==[0-9]+==|panicked|^SUMMARY|^artifact_prefix|Test unit written' \
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|^==[0-9]+==|panicked|^SUMMARY|^artifact_prefix|Test unit written' \
         "$SCRATCH/$target.log" || true
     if [ "$status" -ne 0 ]; then
         tail -n 40 "$SCRATCH/$target.log" >&2

@@ -16,9 +16,10 @@
 //!   footprint of free blocks of other classes than the request's, which the allocator cannot
 //!   use for it (it never splits or merges blocks);
 //! - *a larger heap*: the smallest maximum, in pages, with which the request would have
-//!   succeeded. It is found by replaying the trace up to the request with no maximum and making
-//!   the request: the pointer it gets plus its class is where the block ends, and the memory
-//!   must reach that far. `None` when no heap could serve it (over 32 MiB, or past 4 GiB);
+//!   succeeded: the pages holding `bumper + class + 8` bytes, confirmed by replaying the trace up
+//!   to the request under that maximum and making the request (the pointer it gets plus its class
+//!   is where the block ends). `None` when no heap could serve it (over 32 MiB, or past 4 GiB) or
+//!   the replay departs from the trace (a guest that corrupted headers);
 //! - *a non-fragmenting allocator* (one that packs the requested bytes with no rounding, headers
 //!   or free blocks): the live requested bytes plus the request, and the pages a memory needs to
 //!   hold them above the heap base.
@@ -30,6 +31,7 @@ use crate::error::Error;
 use crate::memory::{MAX_WASM_PAGES, PAGE_SIZE};
 use crate::model::{class_bytes, HeapModel, HEADER_BYTES};
 use crate::observer::AllocationEvent;
+use crate::order::N_ORDERS;
 use crate::profile::{class_usage, rounded_heap_base, ClassUsage, Waste};
 use crate::replay::Replayer;
 use crate::trace::AllocationTrace;
@@ -168,7 +170,7 @@ pub fn diagnose_out_of_memory(trace: &AllocationTrace) -> Option<OutOfMemoryDiag
         live_requested,
         live_footprint: live_block_bytes + HEADER_BYTES * live_blocks,
         waste: Waste {
-            rounding: live_block_bytes - live_requested,
+            rounding: live_block_bytes.saturating_sub(live_requested),
             headers: HEADER_BYTES * live_blocks,
             stranded: model.free_footprint_except(request_class),
         },
@@ -185,11 +187,31 @@ fn pages_for(bytes: u64) -> u64 {
     bytes.div_ceil(u64::from(PAGE_SIZE))
 }
 
-/// Replays the trace up to `failure` with no maximum, then makes the failed request.
+/// Replays the trace up to `failure` under a larger maximum, then makes the failed request.
+///
+/// The bump needs `bumper + class + 8` bytes, so the smallest maximum that can serve it is that
+/// many bytes in pages; a maximum at least the recorded one leaves every earlier pointer as it was
+/// (pointers never depend on the memory's size). The replay under that maximum confirms it and
+/// grows the memory only as far as needed, never to the 4 GiB an unlimited memory could double to.
 fn larger_heap(trace: &AllocationTrace, failure: usize) -> Option<Need> {
-    let mut replayer = Replayer::new(trace, None);
+    let failed = &trace.events[failure];
+    let AllocationEvent::AllocationFailed {
+        order: Some(order), ..
+    } = failed.event
+    else {
+        return None;
+    };
+    if order as usize >= N_ORDERS {
+        return None;
+    }
+    let required = u64::from(failed.heap.bumper) + class_bytes(order as usize) + HEADER_BYTES;
+    let pages = u32::try_from(pages_for(required))
+        .ok()
+        .filter(|&pages| pages <= MAX_WASM_PAGES)?
+        .max(trace.max_pages.unwrap_or(0));
+    let mut replayer = Replayer::new(trace, Some(pages)).ok()?;
     for (index, event) in trace.events.iter().enumerate().take(failure + 1) {
-        // Without a maximum the allocator may have grown the memory beyond what the trace
+        // Under a larger maximum the allocator may have grown the memory beyond what the trace
         // recorded; only the guest's growth is reproduced, never a shrink.
         replayer.resize(index, event.pages_before, false).ok()?;
         let (replayed, _) = replayer.call(&event.event);
@@ -214,7 +236,10 @@ fn larger_heap(trace: &AllocationTrace, failure: usize) -> Option<Need> {
 impl fmt::Display for OutOfMemoryDiagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let class = match self.order {
-            Some(order) => format!("class {} B (order {order})", class_bytes(order as usize)),
+            Some(order) if (order as usize) < N_ORDERS => {
+                format!("class {} B (order {order})", class_bytes(order as usize))
+            }
+            Some(order) => format!("order {order}, which is no class"),
             None => "over the largest class (32 MiB)".to_owned(),
         };
         writeln!(

@@ -15,9 +15,13 @@ use std::collections::HashMap;
 /// Bytes of a block header.
 pub(crate) const HEADER_BYTES: u64 = 8;
 
-/// Bytes in a block of `order` (`order < N_ORDERS`).
+/// Bytes in a block of `order`; meaningless (but no panic) for orders past the last class,
+/// which only hand-made traces have.
 pub(crate) fn class_bytes(order: usize) -> u64 {
-    8 << order
+    u32::try_from(order)
+        .ok()
+        .and_then(|order| 8u64.checked_shl(order))
+        .unwrap_or(0)
 }
 
 /// A live block.

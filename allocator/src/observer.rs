@@ -21,8 +21,8 @@
 //!
 //! The observer only receives values the allocator computed anyway, after the call has finished;
 //! it cannot reach the heap or the memory. Pointers, errors, poisoning, statistics and memory
-//! bytes are the same with any observer (`tests/observer.rs` checks this against the unobserved
-//! allocator over random sequences, including forged headers and poisoned heaps).
+//! bytes are the same with any observer (`tests/differential.rs` checks this against the
+//! unobserved allocator over its random sequences, including forged headers and poisoned heaps).
 //!
 //! [`FreeingBumpHeapAllocator::allocate_observed`]: crate::FreeingBumpHeapAllocator::allocate_observed
 //! [`FreeingBumpHeapAllocator::deallocate_observed`]: crate::FreeingBumpHeapAllocator::deallocate_observed

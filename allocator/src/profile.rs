@@ -233,7 +233,8 @@ pub fn profile_with_limit(trace: &AllocationTrace, limit_pages: u32) -> HeapProf
         }
     }
     let waste_at_peak = Waste {
-        rounding: peak.live_block_bytes - peak.live_requested,
+        // Saturating: only a hand-made trace has a request larger than its class.
+        rounding: peak.live_block_bytes.saturating_sub(peak.live_requested),
         headers: HEADER_BYTES * peak.live_blocks,
         stranded: peak_model.free_footprint_except(None),
     };

@@ -24,7 +24,7 @@
 //! Replay needs as much memory as the recorded heap had (up to 4 GiB for a trace that says so).
 
 use crate::freeing_bump::FreeingBumpHeapAllocator;
-use crate::memory::{Memory, PAGE_SIZE};
+use crate::memory::{Memory, MAX_WASM_PAGES, PAGE_SIZE};
 use crate::observer::{AllocationEvent, AllocationObserver, HeapSnapshot};
 use crate::stats::AllocationStats;
 use crate::trace::AllocationTrace;
@@ -63,6 +63,11 @@ pub enum ReplayMismatch {
         /// The heap after it in the replay.
         replayed_heap: HeapSnapshot,
     },
+    /// The trace's initial memory is larger than any wasm memory (65 536 pages).
+    #[error(
+        "the trace's memory starts with {0} pages, more than the 65536 a wasm memory can have"
+    )]
+    InitialPages(u32),
     /// The memory could not be given the size the trace says it had before the call at `index`
     /// (more than its maximum or the wasm limit).
     #[error(
@@ -80,7 +85,7 @@ pub enum ReplayMismatch {
 
 /// Replays `trace` through a fresh allocator; see the module documentation.
 pub fn replay(trace: &AllocationTrace) -> Result<ReplayReport, ReplayMismatch> {
-    let mut replayer = Replayer::new(trace, trace.max_pages);
+    let mut replayer = Replayer::new(trace, trace.max_pages)?;
     let mut first_failure = None;
     for (index, recorded) in trace.events.iter().enumerate() {
         replayer.resize(index, recorded.pages_before, true)?;
@@ -123,12 +128,19 @@ impl AllocationObserver for Last {
 }
 
 impl Replayer {
-    /// The trace's heap on a memory of its initial pages and the given maximum.
-    pub(crate) fn new(trace: &AllocationTrace, max_pages: Option<u32>) -> Self {
-        Self {
+    /// The trace's heap on a memory of its initial pages and the given maximum; fails if no
+    /// wasm memory has that many pages.
+    pub(crate) fn new(
+        trace: &AllocationTrace,
+        max_pages: Option<u32>,
+    ) -> Result<Self, ReplayMismatch> {
+        if trace.initial_pages > MAX_WASM_PAGES {
+            return Err(ReplayMismatch::InitialPages(trace.initial_pages));
+        }
+        Ok(Self {
             heap: FreeingBumpHeapAllocator::new(trace.heap_base),
             memory: VecMemory::new(trace.initial_pages, max_pages),
-        }
+        })
     }
 
     /// Gives the memory `pages` pages: grows it, or (when `shrink`) truncates it.

@@ -13,8 +13,14 @@
 //! result (output, statistics, fuel) is the call's; what left the process during the first
 //! run (log lines, prints) is emitted again by the second. The re-run always gets a fresh
 //! instance.
+//!
+//! Classic calls always run inside such a transaction: a call that fails for lack of memory
+//! is rolled back and run once more with its allocations recorded, and the error it returns
+//! carries the diagnosis ([`crate::diagnostics`]). Runs are deterministic, so the second run
+//! fails at the same point; a call that succeeds or fails otherwise runs once. Recorded runs
+//! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
-use subexec_allocator::AllocationStats;
+use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::{HostCallStats, StorageState};
 use wasmi::ExternType;
 
@@ -41,6 +47,19 @@ pub struct CallOutcome {
     /// A lazily backed static heap counts as pre-grown (see [`crate::memory`]), so this is
     /// the static heap's size under `Static` and the grown size under `Dynamic`.
     pub peak_memory_pages: u32,
+    /// Every allocation and free of the call, when [`CallOptions::trace_allocations`] asked
+    /// for it. Always `None` for guest-allocator (RFC-0145) runtimes: they have no host
+    /// allocator, their heap is their own.
+    pub allocation_trace: Option<AllocationTrace>,
+}
+
+/// How to run one call ([`Runtime::call_with`]). The default is what [`Runtime::call`] does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// Record every allocation and free of the host allocator into
+    /// [`CallOutcome::allocation_trace`] (classic runtimes only). Recording changes no
+    /// pointer, output, error, storage change, statistic or fuel.
+    pub trace_allocations: bool,
 }
 
 /// How a failed run relates to lazy backing.
@@ -64,22 +83,55 @@ impl Runtime {
         method: &str,
         input: &[u8],
     ) -> Result<CallOutcome, CallError> {
+        self.call_with(storage, method, input, &CallOptions::default())
+    }
+
+    /// [`Runtime::call`] with options (e.g. recording the call's allocations).
+    ///
+    /// # Errors
+    /// As [`Runtime::call`]. A classic call that fails for lack of memory returns
+    /// [`CallError::OutOfMemory`], with or without `trace_allocations`.
+    pub fn call_with(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<CallOutcome, CallError> {
         check_entry_point(&self.prepared, method)?;
-        if !self.static_heap_is_lazy() {
-            return self.run(storage, method, input, Backing::PreGrown).result;
+        let trace = options.trace_allocations;
+        if self.prepared.mode != RuntimeMode::Classic {
+            return self
+                .run(storage, method, input, Backing::PreGrown, false)
+                .result;
         }
+        let transaction = |e| CallError::Engine(format!("storage transaction: {e}"));
+        let mut backing = match self.static_heap_is_lazy() {
+            true => Backing::Lazy,
+            false => Backing::PreGrown,
+        };
         storage.start_transaction();
-        let run = self.run(storage, method, input, Backing::Lazy);
+        let mut run = self.run(storage, method, input, backing, trace);
         if run.retry_pre_grown {
-            storage
-                .rollback_transaction()
-                .map_err(|e| CallError::Engine(format!("storage transaction: {e}")))?;
+            storage.rollback_transaction().map_err(transaction)?;
+            storage.start_transaction();
             log::debug!(target: "subexec", "{method}: lazily backed run failed, re-running pre-grown");
-            return self.run(storage, method, input, Backing::PreGrown).result;
+            backing = Backing::PreGrown;
+            run = self.run(storage, method, input, backing, trace);
         }
-        storage
-            .commit_transaction()
-            .map_err(|e| CallError::Engine(format!("storage transaction: {e}")))?;
+        if let Err(error) = &run.result {
+            if !trace && crate::diagnostics::is_out_of_memory(error) {
+                storage.rollback_transaction().map_err(transaction)?;
+                storage.start_transaction();
+                log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
+                let traced = self.run(storage, method, input, backing, true);
+                run.result = Err(crate::diagnostics::same_failure(
+                    error.clone(),
+                    traced.result,
+                ));
+            }
+        }
+        storage.commit_transaction().map_err(transaction)?;
         run.result
     }
 
@@ -125,14 +177,15 @@ impl Runtime {
         method: &str,
         input: &[u8],
         backing: Backing,
+        trace: bool,
     ) -> RunResult {
         let plan = self.plan(backing);
         let owned = std::mem::replace(storage, crate::empty_storage());
         // A re-run after a lazily backed failure is rare: it gets a fresh instance rather
-        // than a pooled one fully grown.
+        // than a pooled one fully grown. So does a recorded run.
         let rerun = backing == Backing::PreGrown && self.static_heap_is_lazy();
-        let out = if rerun {
-            self.run_fresh(owned, method, input, plan)
+        let out = if rerun || trace {
+            self.run_fresh_traced(owned, method, input, plan, trace)
         } else {
             self.run_pooled(owned, method, input, plan)
         };

@@ -2,9 +2,11 @@
 //!
 //! [`LoadError`] covers everything decided once per blob (decompression, validation, imports,
 //! exports the ABI requires, embedded version); [`CallError`] covers one call; [`VersionError`]
-//! covers reading a runtime's version.
+//! covers reading a runtime's version. A call that ran out of memory carries a diagnosis
+//! ([`CallError::OutOfMemory`], see [`crate::diagnostics`]).
 
 use crate::blob::BlobError;
+use crate::diagnostics::OutOfMemory;
 use crate::version::VersionDecodeError;
 
 /// Why a runtime blob cannot be loaded.
@@ -144,6 +146,22 @@ pub enum CallError {
     /// Any other engine failure (reported with wasmi's message).
     #[error("execution failed: {0}")]
     Engine(String),
+    /// A classic call ran out of memory (the allocator out of space, or a request above the
+    /// largest size class): the original error ([`OutOfMemory::error`]: `HostFunction` or
+    /// `InputAllocation`), its diagnosis and the call's allocation trace. `Display` is the
+    /// original message followed by the diagnosis. See [`crate::diagnostics`].
+    #[error("{0}")]
+    OutOfMemory(Box<OutOfMemory>),
+}
+
+impl CallError {
+    /// The error without its out-of-memory diagnosis: the one Substrate reports.
+    pub fn undiagnosed(&self) -> &CallError {
+        match self {
+            CallError::OutOfMemory(failure) => &failure.error,
+            other => other,
+        }
+    }
 }
 
 /// Why a runtime's version could not be read.

@@ -74,6 +74,19 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
     ) -> RunOutput {
+        self.run_fresh_traced(storage, method, input, plan, false)
+    }
+
+    /// [`Runtime::run_fresh`]; with `trace`, a classic call records its allocations (see
+    /// [`crate::diagnostics`]).
+    pub(crate) fn run_fresh_traced(
+        &self,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+        trace: bool,
+    ) -> RunOutput {
         let mut store = self.new_store(plan);
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
         let imported = match self.prepared.memory {
@@ -95,11 +108,25 @@ impl Runtime {
             // (which a pre-grown memory holds): lazy backing may be the cause.
             Err(e) => return RunOutput::new(Err(e), true, storage),
         };
-        self.run_on(ctx, instantiated, storage, method, input, plan)
+        self.run_on_traced(ctx, instantiated, storage, method, input, plan, trace)
     }
 
     /// Runs `method` once under `plan` on `instantiated` (fresh, or reset to fresh).
     pub(crate) fn run_on(
+        &self,
+        store: StoreContextMut<'_, StoreData>,
+        instantiated: Instantiated,
+        storage: StorageState,
+        method: &str,
+        input: &[u8],
+        plan: MemoryPlan,
+    ) -> RunOutput {
+        self.run_on_traced(store, instantiated, storage, method, input, plan, false)
+    }
+
+    /// [`Runtime::run_on`], recording the allocations of a classic call with `trace`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_on_traced(
         &self,
         mut store: StoreContextMut<'_, StoreData>,
         instantiated: Instantiated,
@@ -107,6 +134,7 @@ impl Runtime {
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
+        trace: bool,
     ) -> RunOutput {
         let settings = self.executor.settings();
         let prepared = &self.prepared;
@@ -141,17 +169,23 @@ impl Runtime {
             .with_runtime_version_reader(reader)
             .with_state_version(self.state_version());
         state.record_boundary_copy(0, input.len());
+        if trace {
+            crate::diagnostics::record(&mut state, heap_base, plan);
+        }
 
         let input_ptr = {
             let mut guest = GuestMemory::new(memory, &mut store, plan.allocator_max_pages);
             match write_input(&mut state, &mut guest, input) {
                 Ok(ptr) => ptr,
-                Err(e) => return RunOutput::new(Err(e), true, state.finish()),
+                Err(e) => {
+                    let e = crate::diagnostics::diagnose(e, state.take_allocation_trace());
+                    return RunOutput::new(Err(e), true, state.finish());
+                }
             }
         };
         store.data_mut().host = Some(state);
         let returned = entry.call(&mut store, (input_ptr as i32, input.len() as i32));
-        let Some(state) = store.data_mut().host.take() else {
+        let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
         let fuel_consumed = fuel_consumed(settings.fuel, &store);
@@ -160,6 +194,7 @@ impl Runtime {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
+                let allocation_trace = state.take_allocation_trace();
                 let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
                 // A lazily backed static heap is, to the runtime, a pre-grown one.
@@ -176,12 +211,14 @@ impl Runtime {
                         fuel_consumed,
                         host_calls,
                         peak_memory_pages,
+                        allocation_trace,
                     }
                 });
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
                 let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
+                let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
         }
@@ -248,6 +285,7 @@ impl Runtime {
                         fuel_consumed,
                         host_calls,
                         peak_memory_pages,
+                        allocation_trace: None,
                     }
                 });
                 RunOutput::new(result, false, storage)

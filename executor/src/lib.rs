@@ -30,6 +30,8 @@
 //!   errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
+//! - [`diagnostics`]: allocation traces ([`CallOptions`]), out-of-memory diagnoses, heap maps,
+//!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
 //! - [`conformance`]: the JSON conformance-vector format and its runner.
 //!
@@ -47,6 +49,7 @@ pub mod call;
 pub mod comparison;
 pub mod config;
 pub mod conformance;
+pub mod diagnostics;
 pub mod error;
 pub mod heap;
 mod instance;
@@ -65,13 +68,13 @@ pub mod version;
 
 use std::sync::Arc;
 
-pub use call::CallOutcome;
+pub use call::{CallOptions, CallOutcome};
 pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
-pub use subexec_allocator::AllocationStats;
+pub use subexec_allocator::{AllocationStats, AllocationTrace};
 pub use subexec_host_functions::{HostCallStats, HostFunction};
 pub use version::RuntimeVersion;
 

@@ -24,7 +24,7 @@
 
 use std::sync::Arc;
 
-use crate::call::CallOutcome;
+use crate::call::{CallOptions, CallOutcome};
 use crate::error::{CallError, LoadError, VersionError};
 use crate::heap::{HeapAllocStrategy, HEAP_PAGES_KEY};
 use crate::runtime::{CodeHash, Executor, Runtime};
@@ -207,10 +207,23 @@ impl Chain {
     /// [`ChainError::Call`] (changes discarded) or [`ChainError::UpgradeRefused`] (changes
     /// discarded, old runtime kept).
     pub fn call(&mut self, method: &str, input: &[u8]) -> Result<ChainCall, ChainError> {
+        self.call_with(method, input, &CallOptions::default())
+    }
+
+    /// [`Chain::call`] with call options (e.g. recording the call's allocations).
+    ///
+    /// # Errors
+    /// As [`Chain::call`].
+    pub fn call_with(
+        &mut self,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<ChainCall, ChainError> {
         let mut storage = StorageState::new(self.backend.clone());
         let outcome = self
             .runtime
-            .call(&mut storage, method, input)
+            .call_with(&mut storage, method, input, options)
             .map_err(|error| ChainError::Call {
                 method: method.to_string(),
                 error,

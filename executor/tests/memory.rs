@@ -196,7 +196,7 @@ fn heap_pages_override() {
     );
     assert!(call(&small, "echo", &vec![0u8; 200_000]).is_ok());
     assert!(matches!(
-        call(&small, "echo", &vec![0u8; 300_000]),
+        call(&small, "echo", &vec![0u8; 300_000]).map_err(|e| e.undiagnosed().clone()),
         Err(CallError::InputAllocation { .. })
     ));
     // Undecodable: the executor's default.
@@ -222,7 +222,7 @@ fn legacy_exported_memory() {
     }
     let rt = load(&wasm, HeapAllocStrategy::Static { extra_pages: 1 });
     assert!(matches!(
-        call(&rt, "echo", &vec![3u8; 200_000]),
+        call(&rt, "echo", &vec![3u8; 200_000]).map_err(|e| e.undiagnosed().clone()),
         Err(CallError::InputAllocation { .. })
     ));
 }

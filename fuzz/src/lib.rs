@@ -7,8 +7,8 @@
 //! | target | module | what it checks |
 //! |---|---|---|
 //! | `allocator_differential` | [`allocator_diff`] | subexec's allocator equals `sc-allocator` 39 step by step |
-//! | `executor_modules` | [`smith`] + [`outcome`] | wasm-smith modules under both heap strategies: no host crash, bounded, identical twice |
-//! | `host_api` | [`host_script`] + [`raw_host_calls`] | host calls with valid and invalid pointers, lengths, values |
+//! | `executor_modules` | [`smith`] + [`outcome`] | wasm-smith modules of both ABIs under both heap strategies: no host crash, bounded, identical twice |
+//! | `host_api` | [`host_api`]: [`host_script`] + [`raw_host_calls`] | host calls with valid and invalid pointers, lengths, values, in both ABIs |
 //! | `blob_loading` | [`blob_input`] | `Executor::load` + `version()` on hostile blobs |
 //!
 //! A failed property panics (libFuzzer reports a crash); every other outcome, including every
@@ -16,13 +16,14 @@
 //! comparing the [`outcome::digest`] of both runs.
 //!
 //! Modes: `host_script` runs the classic and the guest-allocator (RFC-0145) runtime-guest;
-//! the generated modules (`smith`, `raw_host_calls`) are classic only for now
-//! ([`smith::GUEST_ALLOCATOR_ONLY`] lists the functions a guest variant would import). Every
-//! call runs under both heap strategies ([`outcome::STRATEGIES`]).
+//! the generated modules (`smith`, `raw_host_calls`) come in both ABIs, chosen by a bit of the
+//! input, importing what `HostFunction::style()` allows their mode ([`smith::functions_for`]).
+//! Every call runs under both heap strategies ([`outcome::STRATEGIES`]).
 #![deny(missing_docs)]
 
 pub mod allocator_diff;
 pub mod blob_input;
+pub mod host_api;
 pub mod host_script;
 pub mod outcome;
 pub mod raw_host_calls;

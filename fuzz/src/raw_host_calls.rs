@@ -1,12 +1,21 @@
-//! `host_api`, raw half: every host function called with arbitrary argument values.
+//! `host_api`, raw half: every host function called with arbitrary argument values, in both
+//! ABIs.
 //!
-//! [`interpreter`] is a classic runtime generated from the host-function registry: it imports
-//! every classic `HostFunction::ALL` entry (`smith::classic_functions`) with its own signature, and its entry point [`ENTRY`]
-//! reads its input as fixed-size records of [`RECORD_LEN`] bytes: one byte selecting the
-//! function (modulo the number of functions) and [`SLOTS`] little-endian u64 argument slots (an
-//! i32 parameter takes the low half of its slot). So pointers, lengths, fat pointers, state
-//! versions, levels and allocator pointers are whatever the fuzzer writes: in bounds, out of
-//! bounds, overlapping the input itself (which sits at `__heap_base + 8`), or freed.
+//! [`interpreter`] is a runtime generated from the host-function registry for one mode: it
+//! imports every function that mode may import ([`functions_for`], by `HostFunction::style()`)
+//! with its own signature, and its entry point [`ENTRY`] reads its input as fixed-size records
+//! of [`RECORD_LEN`] bytes: one byte selecting the function (modulo the number of functions)
+//! and [`SLOTS`] little-endian u64 argument slots (an i32 parameter takes the low half of its
+//! slot). So pointers, lengths, fat pointers, optional integers, state versions, levels and
+//! allocator pointers are whatever the fuzzer writes: in bounds, out of bounds, overlapping
+//! the input itself, or freed.
+//!
+//! - Classic (abi.md §2): imports `env.memory`, exports `__heap_base` = [`INPUT_AT`]; the entry
+//!   `(ptr, len) -> i64` finds its input where the host allocated it (`__heap_base + 8`).
+//! - Guest-allocator (RFC-0145, abi.md §3): defines and exports its memory; the entry
+//!   `(len) -> i64` grows the memory if the input needs it, fetches the input with
+//!   `ext_input_read_version_1` into [`INPUT_AT`], then interprets it. The records may call
+//!   `ext_input_read_version_1` again (the host refuses a second delivery).
 //!
 //! The entry returns the last i64 a host function returned (an i32 result is zero-extended),
 //! so the host's output bounds check sees fat pointers it handed out and forged ones.
@@ -14,9 +23,10 @@
 use std::sync::OnceLock;
 
 use sp_wasm_interface::ValueType;
+use subexec_host_functions::{HostFunction, HostMode};
 
 use crate::outcome;
-use crate::smith::{classic_functions, host_function_imports};
+use crate::smith::{functions_for, host_function_imports};
 
 /// The interpreter's entry point.
 pub const ENTRY: &str = "host_calls";
@@ -24,25 +34,58 @@ pub const ENTRY: &str = "host_calls";
 pub const RECORD_LEN: u32 = 1 + SLOTS as u32 * 8;
 /// Argument slots per record (the most parameters a host function has).
 pub const SLOTS: usize = 6;
-/// `__heap_base` of the interpreter: the first 4 KiB are free for the fuzzer to point at.
-pub const HEAP_BASE: u32 = 4096;
+/// Classic: `__heap_base`; guest-allocator: where the input is read to. The first 4 KiB are
+/// free for the fuzzer to point at.
+pub const INPUT_AT: u32 = 4096;
 
-/// The interpreter's WAT text.
-pub fn interpreter_wat() -> String {
-    let functions = classic_functions();
+/// The memory declaration and the prologue of the entry for `mode`: after it, `$p` points
+/// at the input and `$len` is its length.
+fn entry_head(mode: HostMode, functions: &[HostFunction]) -> String {
+    match mode {
+        HostMode::Classic => format!(
+            "(import \"env\" \"memory\" (memory 2))\n\
+             (global (export \"__heap_base\") i32 (i32.const {INPUT_AT}))\n\
+             (func (export \"{ENTRY}\") (param $p i32) (param $len i32) (result i64)\n\
+             (local $end i32) (local $last i64)\n"
+        ),
+        HostMode::GuestAllocator => {
+            let input_read = functions
+                .iter()
+                .position(|f| *f == HostFunction::InputReadV1)
+                .expect("guest-allocator runtimes may import ext_input_read_version_1");
+            format!(
+                "(memory (export \"memory\") 2)\n\
+                 (func (export \"{ENTRY}\") (param $len i32) (result i64)\n\
+                 (local $p i32) (local $end i32) (local $last i64) (local $pages i32)\n\
+                 (local.set $p (i32.const {INPUT_AT}))\n\
+                 (local.set $pages (i32.shr_u (i32.add (i32.add (local.get $len) \
+                 (i32.const {INPUT_AT})) (i32.const 65535)) (i32.const 16)))\n\
+                 (if (i32.gt_u (local.get $pages) (memory.size)) (then \
+                 (drop (memory.grow (i32.sub (local.get $pages) (memory.size))))))\n\
+                 (call {input_read} (i64.or (i64.extend_i32_u (local.get $p)) \
+                 (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 32))))\n"
+            )
+        }
+    }
+}
+
+/// The interpreter's WAT text for `mode`.
+pub fn interpreter_wat(mode: HostMode) -> String {
+    let functions = functions_for(mode);
     let count = functions.len();
     let mut wat = String::from("(module\n");
     wat.push_str(&host_function_imports(&functions));
-    wat.push_str("(import \"env\" \"memory\" (memory 2))\n");
-    wat.push_str(&format!(
-        "(global (export \"__heap_base\") i32 (i32.const {HEAP_BASE}))\n"
-    ));
-    // A little recognisable data below the heap for pointers to land on.
+    let head = entry_head(mode, &functions);
+    let (declarations, entry) = head
+        .split_once("(func ")
+        .expect("the head declares the entry");
+    wat.push_str(declarations);
+    // A little recognisable data below the input for pointers to land on.
     wat.push_str("(data (i32.const 16) \"abcdefgh:child_storage:default:x\\01\\02\\03\")\n");
+    wat.push_str("(func ");
+    wat.push_str(entry);
     wat.push_str(&format!(
-        "(func (export \"{ENTRY}\") (param $p i32) (param $len i32) (result i64)\n\
-         (local $end i32) (local $last i64)\n\
-         (local.set $end (i32.add (local.get $p) (local.get $len)))\n\
+        "(local.set $end (i32.add (local.get $p) (local.get $len)))\n\
          (block $done (loop $next\n\
          (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const {RECORD_LEN})) (local.get $end)))\n\
          (block $dispatched\n"
@@ -89,24 +132,32 @@ pub fn interpreter_wat() -> String {
     wat
 }
 
-/// The interpreter's wasm (built once).
-pub fn interpreter() -> &'static [u8] {
-    static WASM: OnceLock<Vec<u8>> = OnceLock::new();
-    WASM.get_or_init(|| wat::parse_str(interpreter_wat()).expect("the interpreter is valid wat"))
+/// The interpreter's wasm for `mode` (built once per mode).
+pub fn interpreter(mode: HostMode) -> &'static [u8] {
+    static CLASSIC: OnceLock<Vec<u8>> = OnceLock::new();
+    static GUEST: OnceLock<Vec<u8>> = OnceLock::new();
+    let cell = match mode {
+        HostMode::Classic => &CLASSIC,
+        HostMode::GuestAllocator => &GUEST,
+    };
+    cell.get_or_init(|| {
+        wat::parse_str(interpreter_wat(mode)).expect("the interpreter is valid wat")
+    })
 }
 
-/// Runs the records twice per heap strategy and compares.
-pub fn run(data: &[u8]) {
-    let runtime = outcome::executor()
-        .load(interpreter())
-        .expect("the interpreter imports only registry functions with their own signatures");
+/// Runs the records on the `mode` interpreter twice per heap strategy and compares.
+pub fn run(mode: HostMode, data: &[u8]) {
+    let runtime = outcome::executor().load(interpreter(mode)).expect(
+        "the interpreter imports only registry functions of its mode, with their own signatures",
+    );
+    assert_eq!(runtime.mode(), mode);
     outcome::assert_deterministic(&runtime, ENTRY, data);
 }
 
-/// The record that calls `name` with `args` (missing slots zero); empty if `name` is not a
-/// registry function. Used to build seeds and tests.
-pub fn record_for(name: &str, args: &[u64]) -> Vec<u8> {
-    let Some(index) = classic_functions().iter().position(|f| f.name() == name) else {
+/// The record that calls `name` with `args` (missing slots zero) on the `mode` interpreter;
+/// empty if `mode` may not import `name`. Used to build seeds and tests.
+pub fn record_for(mode: HostMode, name: &str, args: &[u64]) -> Vec<u8> {
+    let Some(index) = functions_for(mode).iter().position(|f| f.name() == name) else {
         return Vec::new();
     };
     let mut record = vec![index as u8];

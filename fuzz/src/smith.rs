@@ -1,19 +1,27 @@
-//! `executor_modules`: wasm-smith modules shaped like classic Substrate runtimes.
+//! `executor_modules`: wasm-smith modules shaped like Substrate runtimes of either ABI.
 //!
 //! The wasm-smith [`config`] allows only Substrate's feature set (MVP + mutable globals + sign
-//! extension + saturating float-to-int), imports drawn from the host API (every
-//! classic `HostFunction::ALL` entry with its own signature, plus `env.memory`), and requires the
-//! exports the classic ABI needs: an entry `(i32, i32) -> i64` named [`ENTRY`] and an i32
-//! global `__heap_base`. wasm-smith can export only functions and globals, so a module that
-//! defines its own memory gets an export `memory` added by [`export_memory`].
+//! extension + saturating float-to-int) and imports drawn from the host API: every registry
+//! function the module's mode may import ([`functions_for`], by `HostFunction::style()`), each
+//! with its own signature. The required exports follow the mode:
+//! - classic (abi.md §2): imports `env.memory` too, exports an entry `(i32, i32) -> i64` named
+//!   [`ENTRY`] and an i32 global `__heap_base`;
+//! - guest-allocator (RFC-0145, abi.md §3): defines its own memory, exports an entry
+//!   `(i32) -> i64` named [`ENTRY`] (the input is there for the module's code to fetch with
+//!   `ext_input_read_version_1`, which it imports like any other function).
 //!
-//! [`run`] loads the module and calls the entry twice under both heap strategies with the fuel
-//! budget of [`crate::outcome`]; the two runs must be byte-identical. A host panic, abort,
-//! stack overflow or runaway allocation fails the target by itself.
+//! wasm-smith can export only functions and globals, so a module that defines its own memory
+//! gets an export `memory` added by [`export_memory`].
+//!
+//! [`run`] picks the mode from the input's first byte (bit 6; bits 0–5 are the call input's
+//! length), loads the module, checks the executor detected that mode, and calls the entry
+//! twice under both heap strategies with the fuel budget of [`crate::outcome`]; the two runs
+//! must be byte-identical. A host panic, abort, stack overflow or runaway allocation fails
+//! the target by itself.
 
 use arbitrary::Unstructured;
 use sp_wasm_interface::ValueType;
-use subexec_host_functions::HostFunction;
+use subexec_host_functions::{HostFunction, HostMode};
 
 use crate::outcome;
 
@@ -29,39 +37,20 @@ fn wat_type(ty: ValueType) -> &'static str {
     }
 }
 
-/// Host functions that only RFC-0145 (guest-allocator) runtimes may import (abi.md §3): a
-/// classic runtime importing one is rejected, so classic modules never get them.
-pub const GUEST_ALLOCATOR_ONLY: &[&str] = &[
-    "ext_input_read_version_1",
-    "ext_storage_read_version_2",
-    "ext_storage_next_key_version_2",
-    "ext_storage_root_version_3",
-    "ext_storage_clear_prefix_version_3",
-    "ext_default_child_storage_read_version_2",
-    "ext_default_child_storage_next_key_version_2",
-    "ext_default_child_storage_root_version_3",
-    "ext_default_child_storage_clear_prefix_version_3",
-    "ext_default_child_storage_storage_kill_version_4",
-    "ext_hashing_keccak_256_version_2",
-    "ext_hashing_sha2_256_version_2",
-    "ext_hashing_blake2_128_version_2",
-    "ext_hashing_blake2_256_version_2",
-    "ext_hashing_twox_64_version_2",
-    "ext_hashing_twox_128_version_2",
-    "ext_hashing_twox_256_version_2",
-    "ext_trie_blake2_256_root_version_3",
-    "ext_trie_blake2_256_ordered_root_version_3",
-    "ext_misc_runtime_version_version_2",
-    "ext_misc_last_cursor_version_1",
-];
-
-/// The registry's host functions a classic runtime may import, in registry order.
-pub fn classic_functions() -> Vec<HostFunction> {
+/// The registry's host functions a runtime of `mode` may import, in registry order: the
+/// shared ones plus those of its own style (`HostFunction::style()`); a runtime importing any
+/// other is refused at load.
+pub fn functions_for(mode: HostMode) -> Vec<HostFunction> {
     HostFunction::ALL
         .iter()
         .copied()
-        .filter(|f| !GUEST_ALLOCATOR_ONLY.contains(&f.name()))
+        .filter(|f| f.style().allowed_in(mode))
         .collect()
+}
+
+/// The host functions a classic runtime may import ([`functions_for`] classic).
+pub fn classic_functions() -> Vec<HostFunction> {
+    functions_for(HostMode::Classic)
 }
 
 /// `(import "env" "ext_…" (func (param …) (result …)))` for each of `functions`.
@@ -80,16 +69,25 @@ pub fn host_function_imports(functions: &[HostFunction]) -> String {
     wat
 }
 
-/// The wasm-smith configuration; `max_memory_pages` bounds a defined or imported memory.
-pub fn config(max_memory_pages: u64) -> wasm_smith::Config {
-    let imports = format!(
-        "(module {} (import \"env\" \"memory\" (memory 1 {max_memory_pages})))",
-        host_function_imports(&classic_functions())
-    );
-    let exports = format!(
-        "(module (func (export \"{ENTRY}\") (param i32 i32) (result i64) unreachable) \
-         (global (export \"__heap_base\") i32 (i32.const 0)))"
-    );
+/// The wasm-smith configuration for `mode`; `max_memory_pages` bounds a defined or imported
+/// memory.
+pub fn config(mode: HostMode, max_memory_pages: u64) -> wasm_smith::Config {
+    let host_imports = host_function_imports(&functions_for(mode));
+    let (imports, exports) = match mode {
+        HostMode::Classic => (
+            format!(
+                "(module {host_imports} (import \"env\" \"memory\" (memory 1 {max_memory_pages})))"
+            ),
+            format!(
+                "(module (func (export \"{ENTRY}\") (param i32 i32) (result i64) unreachable) \
+                 (global (export \"__heap_base\") i32 (i32.const 0)))"
+            ),
+        ),
+        HostMode::GuestAllocator => (
+            format!("(module {host_imports})"),
+            format!("(module (func (export \"{ENTRY}\") (param i32) (result i64) unreachable))"),
+        ),
+    };
     wasm_smith::Config {
         available_imports: Some(wat::parse_str(imports).expect("the import list is valid wat")),
         exports: Some(wat::parse_str(exports).expect("the export list is valid wat")),
@@ -215,20 +213,30 @@ fn contains_memory_export(entries: &[u8], count: u32) -> bool {
     false
 }
 
-/// Builds a module and a call input from fuzz bytes.
-pub fn module_and_input(data: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
-    let (input_len, rest) = data.split_first()?;
-    let input_len = usize::from(*input_len % 64).min(rest.len());
-    let (input, rest) = rest.split_at(input_len);
-    let mut u = Unstructured::new(rest);
-    let module = wasm_smith::Module::new(config(64), &mut u).ok()?;
-    let wasm = export_memory(&module.to_bytes())?;
-    Some((wasm, input.to_vec()))
+/// The mode a fuzz input's first byte selects: bit 6 set ⇒ guest-allocator.
+pub fn mode_of(first: u8) -> HostMode {
+    if first & 0x40 == 0 {
+        HostMode::Classic
+    } else {
+        HostMode::GuestAllocator
+    }
 }
 
-/// The target: load, then call [`ENTRY`] twice per heap strategy and compare.
+/// Builds a module of the selected mode and a call input from fuzz bytes.
+pub fn module_and_input(data: &[u8]) -> Option<(HostMode, Vec<u8>, Vec<u8>)> {
+    let (first, rest) = data.split_first()?;
+    let mode = mode_of(*first);
+    let input_len = usize::from(*first % 64).min(rest.len());
+    let (input, rest) = rest.split_at(input_len);
+    let mut u = Unstructured::new(rest);
+    let module = wasm_smith::Module::new(config(mode, 64), &mut u).ok()?;
+    let wasm = export_memory(&module.to_bytes())?;
+    Some((mode, wasm, input.to_vec()))
+}
+
+/// The target: load, check the mode, then call [`ENTRY`] twice per heap strategy and compare.
 pub fn run(data: &[u8]) {
-    let Some((wasm, input)) = module_and_input(data) else {
+    let Some((mode, wasm, input)) = module_and_input(data) else {
         return;
     };
     let executor = outcome::executor();
@@ -240,5 +248,10 @@ pub fn run(data: &[u8]) {
         "load is not deterministic"
     );
     let Ok(runtime) = first else { return };
+    assert_eq!(
+        runtime.mode(),
+        mode,
+        "the entry point's type decides the mode"
+    );
     outcome::assert_deterministic(&runtime, ENTRY, &input);
 }

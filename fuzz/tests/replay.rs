@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use parity_scale_codec::Encode;
-use subexec_fuzz::{allocator_diff, blob_input, host_script, outcome, raw_host_calls, smith};
+use subexec_fuzz::{allocator_diff, blob_input, host_api, outcome, raw_host_calls, smith};
+use subexec_host_functions::HostMode;
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -24,14 +25,6 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     }
     inputs.sort();
     inputs
-}
-
-fn host_api(data: &[u8]) {
-    match data.split_first() {
-        Some((selector, rest)) if selector & 1 == 0 => raw_host_calls::run(rest),
-        Some((_, rest)) => host_script::run(rest),
-        None => {}
-    }
 }
 
 #[test]
@@ -60,7 +53,7 @@ fn host_api_inputs_replay() {
     assert!(!inputs.is_empty());
     for (path, data) in inputs {
         eprintln!("{}", path.display());
-        host_api(&data);
+        host_api::run(&data);
     }
 }
 
@@ -74,28 +67,62 @@ fn blob_loading_inputs_replay() {
     }
 }
 
-/// The wasm-smith configuration yields modules the executor accepts (imports from the host
-/// API with the right signatures, a memory, `__heap_base`, the entry), not only load errors.
+/// The wasm-smith configuration yields modules the executor accepts in both modes (imports
+/// from the host API with the right signatures, a memory, the entry, `__heap_base` for
+/// classic), not only load errors, and the executor detects the mode the input selected.
 #[test]
-fn smith_modules_load() {
+fn smith_modules_load_in_both_modes() {
     let executor = outcome::executor();
-    let mut loaded = 0;
-    for seed in 0u32..64 {
-        let data: Vec<u8> = (0..2048u32)
-            .map(|i| {
-                (i.wrapping_mul(2_654_435_761)
-                    .wrapping_add(seed.wrapping_mul(40_503))
-                    >> 13) as u8
-            })
-            .collect();
-        if let Some((wasm, _)) = smith::module_and_input(&data) {
-            match executor.load(&wasm) {
-                Ok(_) => loaded += 1,
-                Err(error) => eprintln!("seed {seed}: {error}"),
+    for mode_bit in [0u8, 0x40] {
+        let mut loaded = 0;
+        for seed in 0u32..64 {
+            let mut data: Vec<u8> = (0..2048u32)
+                .map(|i| {
+                    (i.wrapping_mul(2_654_435_761)
+                        .wrapping_add(seed.wrapping_mul(40_503))
+                        >> 13) as u8
+                })
+                .collect();
+            data[0] = (data[0] & !0x40) | mode_bit;
+            if let Some((mode, wasm, _)) = smith::module_and_input(&data) {
+                match executor.load(&wasm) {
+                    Ok(runtime) => {
+                        assert_eq!(runtime.mode(), mode, "seed {seed}");
+                        loaded += 1;
+                    }
+                    Err(error) => eprintln!("seed {seed} ({mode}): {error}"),
+                }
             }
         }
+        assert!(
+            loaded >= 16,
+            "only {loaded} of 64 generated modules load (mode bit {mode_bit:#x})"
+        );
     }
-    assert!(loaded >= 16, "only {loaded} of 64 generated modules load");
+}
+
+/// Both interpreters import exactly what their mode allows: together every registry
+/// function, the shared ones in both.
+#[test]
+fn interpreters_cover_the_registry() {
+    use subexec_host_functions::{FunctionStyle, HostFunction};
+    let classic = smith::functions_for(HostMode::Classic);
+    let guest = smith::functions_for(HostMode::GuestAllocator);
+    for function in HostFunction::ALL {
+        let in_classic = classic.contains(function);
+        let in_guest = guest.contains(function);
+        match function.style() {
+            FunctionStyle::Shared => assert!(in_classic && in_guest, "{function:?}"),
+            FunctionStyle::HostAllocating => assert!(in_classic && !in_guest, "{function:?}"),
+            FunctionStyle::GuestAllocating => assert!(!in_classic && in_guest, "{function:?}"),
+        }
+    }
+    for mode in [HostMode::Classic, HostMode::GuestAllocator] {
+        let runtime = outcome::executor()
+            .load(raw_host_calls::interpreter(mode))
+            .expect("the interpreter loads");
+        assert_eq!(runtime.mode(), mode);
+    }
 }
 
 /// `export_memory` adds exactly one `memory` export, and leaves a module that has one alone.
@@ -125,9 +152,10 @@ fn export_memory_adds_the_export_once() {
 #[test]
 fn raw_interpreter_calls_the_host() {
     let runtime = outcome::executor()
-        .load(raw_host_calls::interpreter())
+        .load(raw_host_calls::interpreter(HostMode::Classic))
         .unwrap();
     let set = subexec_fuzz::raw_host_calls::record_for(
+        HostMode::Classic,
         "ext_storage_set_version_1",
         &[(1u64 << 32) | 16, (4u64 << 32) | 17],
     );

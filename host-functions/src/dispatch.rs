@@ -29,6 +29,7 @@ pub fn invoke(
         return Err(HostErrorCause::WrongMode { mode: state.mode }.at(function.name()));
     }
     state.stats.count(function);
+    state.allocator.set_site(function.name());
     let traffic_before = crate::stats::traffic();
     let a = &args;
     let outcome = match function {

@@ -2,14 +2,16 @@
 //!
 //! The executor builds one per call, moves it into the engine's store for the duration of
 //! the call, and takes it back with [`HostState::finish`]. It owns the call's allocator (a
-//! fresh `FreeingBumpHeapAllocator` at `__heap_base`), the storage, and what the runtime
-//! reported (a panic message).
+//! fresh `FreeingBumpHeapAllocator` at `__heap_base`, wrapped in a [`HostAllocator`] that can
+//! record every operation: [`HostState::record_allocations`]), the storage, and what the
+//! runtime reported (a panic message).
 
 use std::sync::Arc;
 
-use subexec_allocator::{AllocationStats, FreeingBumpHeapAllocator, Memory};
+use subexec_allocator::{AllocationRecorder, AllocationStats, AllocationTrace, Memory};
 
 use crate::error::{HostError, HostErrorCause};
+use crate::host_allocator::{HostAllocator, INPUT_SITE};
 use crate::runtime_version::ReadRuntimeVersion;
 use crate::stats::HostCallStats;
 use crate::storage::{StateVersion, StorageState};
@@ -17,7 +19,7 @@ use crate::style::HostMode;
 
 /// Everything a call's host functions mutate. Owned and `Send + 'static`.
 pub struct HostState {
-    pub(crate) allocator: FreeingBumpHeapAllocator,
+    pub(crate) allocator: HostAllocator,
     pub(crate) storage: StorageState,
     pub(crate) panic_message: Option<String>,
     pub(crate) runtime_version_reader: Option<Arc<dyn ReadRuntimeVersion>>,
@@ -52,7 +54,7 @@ impl HostState {
             log::warn!(target: "state", "storage was already inside a runtime call");
         }
         HostState {
-            allocator: FreeingBumpHeapAllocator::new(heap_base),
+            allocator: HostAllocator::new(heap_base),
             storage,
             panic_message: None,
             runtime_version_reader: None,
@@ -109,11 +111,30 @@ impl HostState {
         self.allocator.stats()
     }
 
-    /// Allocates through the call's allocator (used by the executor for the input buffer).
+    /// Records every allocation and free of the call from now on (classic mode: a
+    /// guest-allocator call has no host allocator and records nothing). Events are attributed
+    /// to the host function that made them, or to `"input"`; they report at least
+    /// `pages_floor` memory pages (an executor backing a static heap lazily passes the static
+    /// heap's size, see [`HostAllocator`]). Recording changes no pointer, error or statistic.
+    pub fn record_allocations(&mut self, recorder: AllocationRecorder, pages_floor: u32) {
+        if self.mode == HostMode::Classic {
+            self.allocator.record(recorder, pages_floor);
+        }
+    }
+
+    /// The allocations recorded since [`HostState::record_allocations`] (`None` if not
+    /// recording); recording stops.
+    pub fn take_allocation_trace(&mut self) -> Option<AllocationTrace> {
+        self.allocator.take_trace()
+    }
+
+    /// Allocates through the call's allocator (used by the executor for the input buffer;
+    /// recorded at the site `"input"`).
     pub fn allocate(&mut self, memory: &mut impl Memory, size: u32) -> Result<u32, HostError> {
         if self.mode != HostMode::Classic {
             return Err(HostErrorCause::WrongMode { mode: self.mode }.at("allocate call input"));
         }
+        self.allocator.set_site(INPUT_SITE);
         self.allocator
             .allocate(memory, size)
             .map_err(|e| HostErrorCause::Allocation(e).at("allocate call input"))

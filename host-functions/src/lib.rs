@@ -15,6 +15,9 @@
 //! - **Storage as in `sp-state-machine` 0.54.** [`storage::StorageState`] is a node-provided
 //!   [`storage::Backend`] under an [`storage::Overlay`] with nested client/runtime
 //!   transactions; roots are Substrate's Blake2-256 trie roots, layouts V0 and V1.
+//! - **Allocation recording.** Every host allocation goes through a [`HostAllocator`]; with a
+//!   recorder ([`HostState::record_allocations`]) each allocation and free is recorded with the
+//!   name of the host function that made it (or [`INPUT_SITE`]), changing nothing else.
 //! - **Hostile input is an error, never a panic.** Every failure is a [`HostError`]
 //!   `"<function>: <cause>"`, and a failed host call leaves storage as it was.
 //!
@@ -66,6 +69,7 @@
 mod dispatch;
 mod error;
 mod functions;
+mod host_allocator;
 mod host_state;
 pub mod memory_access;
 mod registry;
@@ -78,6 +82,7 @@ pub use dispatch::invoke;
 pub use error::{HostError, HostErrorCause};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
+pub use host_allocator::{HostAllocator, INPUT_SITE};
 pub use host_state::HostState;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
@@ -85,4 +90,4 @@ pub use sp_wasm_interface::{Signature, Value, ValueType};
 pub use stats::HostCallStats;
 pub use storage::{StateVersion, StorageState};
 pub use style::{FunctionStyle, HostMode};
-pub use subexec_allocator::{AllocationStats, Memory};
+pub use subexec_allocator::{AllocationStats, AllocationTrace, Memory};

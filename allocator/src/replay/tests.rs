@@ -200,3 +200,9 @@ fn header_corruption_by_the_guest_shows_as_a_mismatch() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_memory_larger_than_wasm_allows_is_refused_before_allocating() {
+    let trace = AllocationRecorder::new(0, 65_537, None).finish();
+    assert_eq!(replay(&trace), Err(ReplayMismatch::InitialPages(65_537)));
+}

@@ -155,6 +155,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Profiles, diagnoses and replays of arbitrary (inconsistent) traces never panic. Page
+    /// counts, sizes and the heap base are kept small so replays stay cheap (a replay gives the
+    /// memory the size the trace says the heap had, up to 4 GiB).
+    #[test]
+    fn analyses_of_any_trace_never_panic(mut trace in trace(), limit in any::<u32>()) {
+        trace.initial_pages %= 3;
+        trace.heap_base %= 1 << 18;
+        for event in &mut trace.events {
+            event.pages_before %= 4;
+            if let AllocationEvent::Allocated { size, .. } | AllocationEvent::AllocationFailed { size, .. } = &mut event.event {
+                *size %= 1 << 18;
+            }
+        }
+        let _ = crate::profile(&trace);
+        let _ = crate::profile_with_limit(&trace, limit);
+        if let Some(diagnosis) = crate::diagnose_out_of_memory(&trace) {
+            let _ = diagnosis.to_string();
+        }
+        let _ = crate::replay(&trace);
+    }
+}
+
 const MAGIC_AND_VERSION: &[u8] = b"SXAT\x01";
 
 /// A small recorded trace: base 16, one page, maximum two.

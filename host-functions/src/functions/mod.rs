@@ -22,10 +22,10 @@ use sp_wasm_interface::{Value, ValueType};
 use subexec_allocator::Memory;
 
 use crate::error::HostErrorCause;
+use crate::host_allocator::HostAllocator;
 use crate::memory_access;
 use crate::registry::HostFunction;
 use crate::storage::{RemovalResult, StateVersion};
-use subexec_allocator::FreeingBumpHeapAllocator;
 
 /// A host function's result.
 pub(crate) type Outcome = Result<Option<Value>, HostErrorCause>;
@@ -123,7 +123,7 @@ impl<'a> Args<'a> {
 
 /// Allocates `len` bytes through the call's allocator.
 pub(crate) fn allocate(
-    allocator: &mut FreeingBumpHeapAllocator,
+    allocator: &mut HostAllocator,
     memory: &mut impl Memory,
     len: usize,
 ) -> Result<u32, HostErrorCause> {
@@ -137,7 +137,7 @@ pub(crate) fn allocate(
 
 /// Allocates room for `parts` laid end to end, writes them, returns a fat pointer.
 pub(crate) fn return_parts(
-    allocator: &mut FreeingBumpHeapAllocator,
+    allocator: &mut HostAllocator,
     memory: &mut impl Memory,
     parts: &[&[u8]],
 ) -> Outcome {
@@ -151,7 +151,7 @@ pub(crate) fn return_parts(
 
 /// Returns SCALE `Option<Vec<u8>>` (allocated even for `None`).
 pub(crate) fn return_option_bytes(
-    allocator: &mut FreeingBumpHeapAllocator,
+    allocator: &mut HostAllocator,
     memory: &mut impl Memory,
     value: Option<&[u8]>,
 ) -> Outcome {
@@ -190,7 +190,7 @@ impl parity_scale_codec::Output for CompactPrefix {
 
 /// Allocates `bytes.len()` bytes, writes them, returns a plain `i32` pointer.
 pub(crate) fn return_pointer(
-    allocator: &mut FreeingBumpHeapAllocator,
+    allocator: &mut HostAllocator,
     memory: &mut impl Memory,
     bytes: &[u8],
 ) -> Outcome {

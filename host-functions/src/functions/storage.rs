@@ -1,6 +1,8 @@
 //! `ext_storage_*`: the main trie.
 
-use subexec_allocator::{FreeingBumpHeapAllocator, Memory};
+use subexec_allocator::Memory;
+
+use crate::host_allocator::HostAllocator;
 
 use super::{bool_value, kill_storage_result, return_option_bytes, return_parts, Args, Outcome};
 use crate::error::HostErrorCause;
@@ -22,7 +24,7 @@ pub fn get(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> 
 /// `value[min(offset, len)..]` into `out` as far as it fits, returns `Option<u32>` of the
 /// bytes remaining after `offset`.
 pub(super) fn read_into(
-    allocator: &mut FreeingBumpHeapAllocator,
+    allocator: &mut HostAllocator,
     memory: &mut impl Memory,
     value: Option<&[u8]>,
     out_fat: i64,

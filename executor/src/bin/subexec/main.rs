@@ -20,6 +20,7 @@ mod conformance;
 mod demo;
 mod failure;
 mod inspect;
+mod memory_report;
 mod progress;
 mod report;
 mod run;

@@ -6,17 +6,22 @@
 //! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
 //! an [`subexec_executor::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
 //! The state file is written only when every call succeeded (a failed run changes nothing).
+//!
+//! `--heap-report FILE` and `--memory-budget` record each call's allocations and report on
+//! them (`memory_report`); a call that runs out of memory still gets its heap map (at the
+//! failure) before the run fails.
 
 use std::path::PathBuf;
 
 use clap::Args;
+use subexec_executor::diagnostics::budget::MemoryBudget;
 use subexec_executor::storage::{InMemoryBackend, StateVersion};
-use subexec_executor::upgrade::{Chain, CODE_KEY};
-use subexec_executor::{Executor, HeapAllocStrategy};
+use subexec_executor::upgrade::{Chain, ChainError, CODE_KEY};
+use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy};
 
 use crate::failure::{Failure, Outcome};
 use crate::progress::Progress;
-use crate::{demo, report, source};
+use crate::{demo, memory_report, report, source};
 
 /// `subexec run` arguments.
 #[derive(Args)]
@@ -52,6 +57,14 @@ pub struct RunArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// Record each call's allocations: write a heap map (SVG) to FILE (several calls: one file
+    /// each, numbered) and a summary (peak, waste, classes, host functions, headroom) to stderr.
+    #[arg(long, value_name = "FILE")]
+    heap_report: Option<PathBuf>,
+    /// Run under a memory budget and report the headroom: `validator` (the PVF default, 2080
+    /// pages in all) or a total page count. Warns above half of the validators' budget.
+    #[arg(long, value_name = "validator|PAGES", conflicts_with_all = ["heap_pages", "dynamic_heap"])]
+    memory_budget: Option<MemoryBudget>,
 }
 
 /// Runs `subexec run`.
@@ -81,12 +94,16 @@ pub fn run(args: RunArgs) -> Outcome {
     let version = runtime.version().map_err(Failure::version)?;
     let state_version = StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1);
     let state = InMemoryBackend::new(genesis.top, genesis.children_default, state_version);
-    let heap = match (args.heap_pages, args.dynamic_heap) {
-        (Some(extra_pages), _) => Some(HeapAllocStrategy::Static { extra_pages }),
-        (None, true) => Some(HeapAllocStrategy::Dynamic {
+    let heap = match (args.heap_pages, args.dynamic_heap, args.memory_budget) {
+        (_, _, Some(budget)) => Some(budget.heap_alloc_strategy()),
+        (Some(extra_pages), _, None) => Some(HeapAllocStrategy::Static { extra_pages }),
+        (None, true, None) => Some(HeapAllocStrategy::Dynamic {
             maximum_pages: None,
         }),
-        (None, false) => None,
+        (None, false, None) => None,
+    };
+    let options = CallOptions {
+        trace_allocations: args.heap_report.is_some() || args.memory_budget.is_some(),
     };
     let mut chain = Chain::new(runtime, state)
         .map_err(Failure::chain)?
@@ -102,20 +119,61 @@ pub fn run(args: RunArgs) -> Outcome {
         println!("{}", report::runtime_line(&chain, &origin));
     }
     let mut records = Vec::new();
-    for (method, input) in calls {
-        let done = {
+    let total = calls.len();
+    for (index, (method, input)) in calls.into_iter().enumerate() {
+        let result = {
             let _progress = Progress::start(format!("{method} running"));
-            chain.call(&method, &input).map_err(Failure::chain)?
+            chain.call_with(&method, &input, &options)
+        };
+        let done = match result {
+            Ok(done) => done,
+            Err(error) => {
+                if let (
+                    Some(file),
+                    ChainError::Call {
+                        error: CallError::OutOfMemory(failure),
+                        ..
+                    },
+                ) = (&args.heap_report, &error)
+                {
+                    let path = memory_report::heap_map_path(file, index, total, &method);
+                    let (text, _) = memory_report::heap_report(&failure.trace, &method, &path)?;
+                    eprint!("{text}");
+                }
+                return Err(Failure::chain(error));
+            }
         };
         let summary = demo::describe(&method, &done.outcome.output);
+        let mut extra_text = String::new();
+        let mut extra_json = Vec::new();
+        if let Some(trace) = &done.outcome.allocation_trace {
+            if let Some(file) = &args.heap_report {
+                let path = memory_report::heap_map_path(file, index, total, &method);
+                let (text, value) = memory_report::heap_report(trace, &method, &path)?;
+                eprint!("{text}");
+                extra_json.push(("heap_report", value));
+            }
+            if let Some(budget) = args.memory_budget {
+                let (text, value) = memory_report::budget_report(trace, budget);
+                extra_text.push_str(&text);
+                extra_json.push(("memory_budget", value));
+            }
+        }
         if args.json {
-            records.push(report::json_call(&method, summary, &done));
+            let mut record = report::json_call(&method, summary, &done);
+            if let serde_json::Value::Object(map) = &mut record {
+                for (key, value) in extra_json {
+                    map.insert(key.into(), value);
+                }
+            }
+            records.push(record);
         } else {
             match summary {
                 Some(summary) => println!("{method}: {summary}"),
                 None => println!("{method}:"),
             }
             print!("{}", report::text(&done));
+            print!("{extra_text}");
         }
     }
     if args.json {
