@@ -1,6 +1,7 @@
 //! The pool on Linux: the image, idle instances, checkout, reset and return.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use subexec_allocator::PAGE_SIZE;
@@ -14,9 +15,6 @@ use crate::memory::{Backing, MemoryPlan};
 use crate::runtime::{MemorySource, Runtime};
 use crate::store::StoreData;
 
-/// Length of every image: the largest wasm32 memory (sparse: unwritten pages cost nothing).
-const IMAGE_LEN: usize = crate::MAX_WASM_PAGES as usize * PAGE_SIZE as usize;
-
 /// The initial memory of a runtime: the sealed file, and its bytes for copying back.
 struct PoolImage {
     image: Image,
@@ -27,15 +25,35 @@ struct PoolImage {
 /// The per-runtime pool state.
 #[derive(Default)]
 pub(super) struct Inner {
+    /// Whether a call was made: the first runs fresh.
+    called: AtomicBool,
     /// Built on first use; `None`: pooling is unavailable for this runtime.
     image: OnceLock<Option<Arc<PoolImage>>>,
     /// Idle instances, most recently used last.
     idle: Mutex<Vec<Pooled>>,
+    /// Methods whose last pooled call grew a memory whose size is observable (at most
+    /// [`MAX_GROWING_METHODS`]): their calls get fresh instances (see `run_linux_pooled`).
+    growing: Mutex<Vec<(MemoryPlan, String)>>,
 }
+
+/// How many growing methods a pool remembers.
+const MAX_GROWING_METHODS: usize = 32;
 
 impl Inner {
     pub fn idle(&self) -> usize {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn grows(&self, plan: MemoryPlan, method: &str) -> bool {
+        let growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        growing.iter().any(|(p, m)| *p == plan && m == method)
+    }
+
+    fn record_growth(&self, plan: MemoryPlan, method: &str) {
+        let mut growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        if growing.len() < MAX_GROWING_METHODS {
+            growing.push((plan, method.to_string()));
+        }
     }
 
     /// The most recently used idle instance made for `plan`.
@@ -172,7 +190,7 @@ impl Runtime {
             .map_or(0, |last| (last + 1) * page);
         bytes.truncate(used);
         bytes.shrink_to_fit();
-        let image = Image::new(&bytes, IMAGE_LEN).map_err(|e| e.to_string())?;
+        let image = Image::new(&bytes).map_err(|e| e.to_string())?;
         Ok(PoolImage { image, bytes })
     }
 
@@ -215,10 +233,21 @@ impl Runtime {
         plan: MemoryPlan,
         max_idle: usize,
     ) -> RunOutput {
+        let inner = &self.prepared.pool.inner;
+        // The first call of a runtime runs fresh: building the image and a pooled instance
+        // costs a few ms, which would delay the first result; the second call pays it.
+        if !inner.called.swap(true, Ordering::Relaxed) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let Some(image) = self.pool_image() else {
             return self.run_fresh(storage, method, input, plan);
         };
-        let inner = &self.prepared.pool.inner;
+        // A pooled instance whose memory grows is dropped after the call, and making one
+        // costs more than a fresh instance (its pages fault in from the image): methods seen
+        // growing such a memory run fresh.
+        if plan.backing != Backing::Lazy && inner.grows(plan, method) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let mut pooled = match inner.checkout(plan) {
             Some(pooled) => pooled,
             None => match self.new_pooled(&image, plan) {
@@ -240,6 +269,9 @@ impl Runtime {
             plan,
         );
         let same_size = memory.size(pooled.store.ctx_ref()) == pages_before;
+        if !same_size && plan.backing != Backing::Lazy {
+            inner.record_growth(plan, method);
+        }
         if out.reusable && (same_size || plan.backing == Backing::Lazy) {
             match pooled.reset(&image) {
                 Ok(()) => inner.put(pooled, max_idle),

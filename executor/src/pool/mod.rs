@@ -28,8 +28,10 @@
 //!   errors and statistics are those of the pre-grown heap whatever the real size, so an
 //!   instance whose real memory grew is as good as a fresh one. Its memory stays grown (the
 //!   grown pages are zeros, as wasmi's growth would have made them). Under `Dynamic` almost
-//!   every call grows memory: those instances are dropped, and the call costs what a fresh
-//!   one does. A lazily backed call that failed because of lazy backing is re-run on a
+//!   every call grows memory: those instances are dropped; as making a pooled instance costs
+//!   more than a fresh one (its pages fault in from the image), the pool remembers the
+//!   methods (up to 32 per runtime) whose calls grew such a memory and gives their later
+//!   calls fresh instances. A lazily backed call that failed because of lazy backing is re-run on a
 //!   *fresh* pre-grown instance ([`crate::call`]); the failed run's instance is reset and
 //!   kept (nothing of the failed run survives the reset).
 //! - **Globals.** Every mutable global is exported by the load-time rewrite (its export
@@ -50,12 +52,15 @@
 //!
 //! # Fallbacks to fresh instances
 //! Calls get fresh instances, with identical outcomes, when:
+//! - it is the runtime's first call (so that building the image, a few ms, does not delay
+//!   the first result: the second call pays it);
 //! - the platform is not Linux (no `memfd`);
 //! - the runtime defines its own memory instead of importing it (old runtimes): wasmi then
 //!   allocates the memory itself and a caller-provided buffer cannot be used;
 //! - creating the image or a mapping fails (e.g. no `memfd`), or a new pooled instance cannot
 //!   be instantiated (the fresh run then reports the same instantiation error);
 //! - a lazily backed call is re-run pre-grown (the re-run is fresh);
+//! - the method's last pooled call grew a memory whose size is observable (above);
 //! - a reset fails (the instance is dropped; the next call makes a new one).
 //!
 //! # Cost of idle instances
