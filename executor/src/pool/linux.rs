@@ -9,7 +9,7 @@ use subexec_host_functions::StorageState;
 use wasmi::{Global, MemoryType, Val};
 
 use super::mapped::{os_page_size, Image, MappedStore};
-use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES};
+use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES, MAX_RESIDENT_PAGES};
 use crate::instance::{instantiate, Instantiated, RunOutput};
 use crate::memory::{Backing, MemoryPlan};
 use crate::runtime::{MemorySource, Runtime};
@@ -94,6 +94,8 @@ struct Pooled {
     calls_since_discard: u32,
     /// Scratch list of written page ranges.
     written: Vec<Range<usize>>,
+    /// Scratch list of written pages found unchanged.
+    unchanged: Vec<Range<usize>>,
 }
 
 impl Pooled {
@@ -117,24 +119,42 @@ impl Pooled {
                 .map_err(|e| e.to_string());
         }
         let pages: usize = self.written.iter().map(|r| r.len() / page).sum();
-        if pages > KEEP_RESIDENT_PAGES || self.calls_since_discard >= DISCARD_EVERY {
+        if pages > MAX_RESIDENT_PAGES || self.calls_since_discard >= DISCARD_EVERY {
             self.calls_since_discard = 0;
-            for range in std::mem::take(&mut self.written) {
+            for index in 0..self.written.len() {
+                let range = self.written[index].clone();
                 self.store.discard(range).map_err(|e| e.to_string())?;
             }
             return Ok(());
         }
+        let compare = pages > KEEP_RESIDENT_PAGES;
+        self.unchanged.clear();
         let data = memory.data_mut(self.store.ctx());
         for range in &self.written {
-            let Some(dest) = data.get_mut(range.clone()) else {
-                return Err(format!(
-                    "written pages {range:?} past the memory's {size} bytes"
-                ));
-            };
-            let from_image = image.bytes.get(range.start..).unwrap_or(&[]);
-            let copied = from_image.len().min(dest.len());
-            dest[..copied].copy_from_slice(&from_image[..copied]);
-            dest[copied..].fill(0);
+            for start in range.clone().step_by(page) {
+                let Some(dest) = data.get_mut(start..start + page) else {
+                    return Err(format!(
+                        "written page at {start} past the memory's {size} bytes"
+                    ));
+                };
+                let from_image = image.bytes.get(start..).unwrap_or(&[]);
+                let from_image = &from_image[..from_image.len().min(page)];
+                let (head, tail) = dest.split_at_mut(from_image.len());
+                if compare && head == from_image && tail.iter().all(|&b| b == 0) {
+                    // Not changed by this call: drop it rather than keep copying it.
+                    match self.unchanged.last_mut() {
+                        Some(last) if last.end == start => last.end = start + page,
+                        _ => self.unchanged.push(start..start + page),
+                    }
+                } else {
+                    head.copy_from_slice(from_image);
+                    tail.fill(0);
+                }
+            }
+        }
+        for index in 0..self.unchanged.len() {
+            let range = self.unchanged[index].clone();
+            self.store.discard(range).map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -222,6 +242,7 @@ impl Runtime {
             globals,
             calls_since_discard: 0,
             written: Vec::new(),
+            unchanged: Vec::new(),
         })
     }
 

@@ -10,14 +10,20 @@
 //! - **Memory contents.** The memory's bytes live in a private copy-on-write mapping of a
 //!   sealed `memfd` holding the initial image (see [`mapped`]): the data segments applied to
 //!   zeros, built once per compiled runtime by instantiating it on an ordinary memory. A call's
-//!   writes copy pages; the reset lists them (`PAGEMAP_SCAN`) and restores them — by copying
-//!   the image's bytes back (the page stays resident, so the next call does not fault on it:
-//!   a fault costs ~2 µs, a 4 KiB copy a fraction of that), or by dropping the copies with
-//!   `MADV_DONTNEED` when the call wrote more than [`KEEP_RESIDENT_PAGES`] pages, and every
-//!   [`DISCARD_EVERY`] calls, so the pages a reset copies stay bounded by what recent calls
-//!   wrote (one heavy call does not make every later call copy megabytes). Where the kernel
-//!   cannot list written pages (Linux < 6.7), the whole memory is dropped with
-//!   `MADV_DONTNEED` (correct, each touched page then faults once per call).
+//!   writes copy pages; the reset lists the pages holding private copies (`PAGEMAP_SCAN`) and
+//!   restores them, by copying the image's bytes back (the page stays resident, so the next
+//!   call does not fault on it: a fault costs ~2 µs, a 4 KiB copy a fraction of that) or by
+//!   dropping the copy with `MADV_DONTNEED`. A restored page stays private, so it is listed
+//!   again at every later reset whether or not later calls write it; to keep the work of a
+//!   reset bounded by what recent calls wrote:
+//!   - up to [`KEEP_RESIDENT_PAGES`] listed pages are all copied back;
+//!   - above that, each listed page is compared with the image first: one this call changed
+//!     is copied back, one it did not is dropped (so one heavy call makes the next reset
+//!     compare its pages once, not every later reset copy them);
+//!   - above [`MAX_RESIDENT_PAGES`], and every [`DISCARD_EVERY`] calls, all are dropped.
+//!
+//!   Where the kernel cannot list written pages (Linux < 6.7), the whole memory is dropped
+//!   with `MADV_DONTNEED` (correct, each touched page then faults once per call).
 //!   wasmi zero-fills a static memory's initial pages when it creates it (and grown pages
 //!   when it grows), so a new pooled instance drops its initial pages right after
 //!   instantiation; the data segments it wrote are the image's bytes anyway.
@@ -81,9 +87,12 @@ use crate::memory::MemoryPlan;
 use crate::runtime::Runtime;
 use subexec_host_functions::StorageState;
 
-/// A reset copies the image back over written pages when a call wrote at most this many
-/// host pages (and the pages stay resident); above it, it drops them all.
+/// A reset copies the image back over all listed pages when there are at most this many
+/// (host pages); above it, it copies back only those the call changed and drops the others.
 pub const KEEP_RESIDENT_PAGES: usize = 64;
+
+/// Above this many listed pages (16 MiB of 4 KiB pages) a reset drops them all.
+pub const MAX_RESIDENT_PAGES: usize = 4096;
 
 /// Every this many calls an instance's written pages are dropped rather than copied back, so
 /// pages written once do not stay resident (and copied at every reset) for ever.
