@@ -174,3 +174,67 @@ impl AllocationObserver for Vec<(AllocationEvent, HeapSnapshot)> {
         self.push((event.clone(), heap));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FreeingBumpHeapAllocator, VecMemory};
+
+    type Events = Vec<(AllocationEvent, HeapSnapshot)>;
+
+    #[test]
+    fn optional_and_borrowed_observers_forward_or_stay_off() {
+        assert!(!NoObserver.enabled());
+        assert!(!None::<Events>.enabled());
+        assert!(Some(Events::new()).enabled());
+        assert!(!Some(NoObserver).enabled());
+
+        let mut memory = VecMemory::new(1, None);
+        let mut heap = FreeingBumpHeapAllocator::new(0);
+        let mut events: Option<Events> = None;
+        assert_eq!(heap.allocate_observed(&mut memory, 8, &mut events), Ok(8));
+        assert_eq!(events, None);
+
+        let mut events = Some(Events::new());
+        let mut borrowed = &mut events;
+        // Heap base 0: the first block's header is at 0 and its data at 8; the second's header
+        // is at 16, so its data is at 24 and the bumper ends at 32.
+        assert_eq!(
+            heap.allocate_observed(&mut memory, 1, &mut borrowed),
+            Ok(24)
+        );
+        assert_eq!(
+            events,
+            Some(vec![(
+                AllocationEvent::Allocated {
+                    size: 1,
+                    order: 0,
+                    ptr: 24,
+                    from_free_list: false
+                },
+                HeapSnapshot {
+                    bumper: 32,
+                    memory_pages: 1,
+                    max_pages: None
+                }
+            )])
+        );
+    }
+
+    #[test]
+    fn only_failures_are_failures() {
+        let error = crate::Error::AllocatorOutOfSpace;
+        assert!(AllocationEvent::FreeFailed {
+            ptr: 8,
+            error: error.clone()
+        }
+        .is_failure());
+        assert!(AllocationEvent::AllocationFailed {
+            size: 8,
+            order: Some(0),
+            error
+        }
+        .is_failure());
+        assert!(!AllocationEvent::Freed { ptr: 8, order: 0 }.is_failure());
+    }
+}

@@ -12,8 +12,8 @@
 //!   does nothing, so what is measured is the fixed per-call set-up (instance, input, output,
 //!   reset): a minimal module (1 page) and a large one (256 initial pages, 1 MiB of data
 //!   segments, 5 000 functions), under heaps of 32 and 2048 extra pages.
-//! - Before measuring, it prints the resident memory (`/proc/self/statm`) one pooled
-//!   instance adds, after its first call and after 200 `Core_version` calls.
+//! - Before measuring, it prints the resident memory (`/proc/self/statm`) the pool (image
+//!   and one instance) adds, after its first call and after 200 `Core_version` calls.
 //!
 //! `cargo bench -p subexec-benches --bench instance_reuse -- --warm-up-time 1
 //! --measurement-time 3`; `INSTANCE_REUSE_REPLAY="pooled Core_version 10000"` makes that
@@ -92,8 +92,9 @@ fn resident() -> u64 {
 fn report_resident_memory(code: &[u8]) {
     for (name, strategy) in HEAPS {
         let rt = runtime(code, strategy, POOLED);
-        // Compile and build the image first: they are per runtime, not per instance.
-        let _ = rt.instance_reuse();
+        // The first call runs fresh and translates the functions it calls (lazy
+        // compilation): what follows is the image and the pooled instance.
+        call(&rt, "Core_version");
         let before = resident();
         call(&rt, "Core_version");
         let first = resident();
@@ -105,8 +106,9 @@ fn report_resident_memory(code: &[u8]) {
         call(&rt, "Core_version");
         let after_metadata = resident();
         eprintln!(
-            "resident memory per pooled instance ({name}, idle {}): +{} KiB after the first \
-             Core_version, +{} KiB after 200 more, +{} KiB after Metadata_metadata + Core_version",
+            "resident memory of the pool ({name}, idle {}): +{} KiB after its first \
+             Core_version, +{} KiB after 200 more, +{} KiB after Metadata_metadata + \
+             Core_version",
             rt.idle_instances(),
             (first.saturating_sub(before)) / 1024,
             (later.saturating_sub(before)) / 1024,
@@ -136,8 +138,8 @@ fn instance_reuse(c: &mut Criterion) {
     group.finish();
 }
 
-/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls>"`: make that many calls (default
-/// heap) and exit, for profiles and instruction counts.
+/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls> [static_2048|static_32|dynamic]"`:
+/// make that many calls and exit, for profiles and instruction counts.
 fn replay(spec: &str) {
     let mut parts = spec.split_whitespace();
     let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
@@ -149,7 +151,11 @@ fn replay(spec: &str) {
         "pooled" => POOLED,
         other => panic!("unknown side {other}"),
     };
-    let rt = runtime(&node_template_code(), HeapAllocStrategy::default(), reuse);
+    let heap = parts.next().unwrap_or("static_2048");
+    let Some((_, strategy)) = HEAPS.iter().find(|(name, _)| *name == heap) else {
+        panic!("unknown heap {heap}");
+    };
+    let rt = runtime(&node_template_code(), *strategy, reuse);
     for _ in 0..calls {
         black_box(call(&rt, method));
     }

@@ -48,8 +48,10 @@ pub struct CallOutcome {
     /// the static heap's size under `Static` and the grown size under `Dynamic`.
     pub peak_memory_pages: u32,
     /// Every allocation and free of the call, when [`CallOptions::trace_allocations`] asked
-    /// for it. Always `None` for guest-allocator (RFC-0145) runtimes: they have no host
-    /// allocator, their heap is their own.
+    /// for it (and the call made fewer than
+    /// [`MAX_TRACE_EVENTS`](subexec_host_functions::MAX_TRACE_EVENTS) operations). Always
+    /// `None` for guest-allocator (RFC-0145) runtimes: they have no host allocator, their heap
+    /// is their own.
     pub allocation_trace: Option<AllocationTrace>,
 }
 

@@ -160,8 +160,10 @@ fn check_against_reference(failure: &OutOfMemory, pages: u32, max_pages: Option<
         Some(order) => assert_eq!(8u64 << order, u64::from(class_of(d.size))),
         None => assert!(d.size > 32 << 20),
     }
-    // The failing request is the trace's first failure and its last event.
+    // The failing request is the trace's first failure and its last event, and the trace
+    // replays through the allocator alone to the same failure.
     assert_eq!(d.event, failure.trace.events.len() - 1);
+    subexec_allocator::replay(&failure.trace).unwrap();
     // A non-fragmenting allocator needs the live requested bytes plus the request.
     assert_eq!(
         d.non_fragmenting.bytes,
@@ -532,8 +534,14 @@ fn a_trace_replays_to_the_same_pointers_and_statistics() {
             )
             .unwrap();
         let trace = outcome.allocation_trace.clone().unwrap();
-        // Our own replay through the allocator alone.
+        // Our own replay through the allocator alone, also after a round trip through both
+        // encodings.
         subexec_allocator::replay(&trace).unwrap();
+        assert_eq!(
+            AllocationTrace::from_bytes(&trace.to_bytes()).unwrap(),
+            trace
+        );
+        assert_eq!(AllocationTrace::from_text(&trace.to_text()).unwrap(), trace);
         // Substrate's allocator hands out the same pointers and never fails.
         assert_eq!(
             sc_allocator_failure(&trace, trace.initial_pages, trace.max_pages),

@@ -9,6 +9,13 @@
 //! input buffer. The observer sees every operation but changes none: pointers, errors,
 //! statistics and poisoning are the same with or without it (the allocator's contract).
 //!
+//! # Bounded
+//! A trace grows with every operation, and a runtime may allocate and free in a loop for as
+//! long as its fuel lasts. Recording stops for good once a trace holds [`MAX_TRACE_EVENTS`]
+//! events: the call then has no trace (and an out-of-memory failure no diagnosis). That is
+//! about 130 MB of trace at most; real calls stay far below (node-template
+//! `Metadata_metadata`: 4 152 events).
+//!
 //! # Presented memory size
 //! An executor may back a static heap lazily (the real memory is smaller than the heap the
 //! allocator is told about, and grows on demand; see the executor's `memory` module). To the
@@ -23,6 +30,9 @@ use subexec_allocator::{
 
 /// The site of the executor's input allocation.
 pub const INPUT_SITE: &str = "input";
+
+/// The most events a trace may hold; a call that makes more operations is not traced.
+pub const MAX_TRACE_EVENTS: usize = 1 << 21;
 
 /// A call's allocator and, when the call is traced, its recorder.
 #[derive(Debug)]
@@ -41,6 +51,13 @@ struct Recording {
     pages_floor: u32,
     /// The site last handed to the recorder (set again only when it changes).
     recorder_site: Option<&'static str>,
+}
+
+impl Recording {
+    /// The trace reached [`MAX_TRACE_EVENTS`].
+    fn full(&self) -> bool {
+        self.recorder.events().len() >= MAX_TRACE_EVENTS
+    }
 }
 
 /// The recorder as an observer that reports at least `pages_floor` pages.
@@ -97,7 +114,8 @@ impl HostAllocator {
         }));
     }
 
-    /// Stops recording and returns what was recorded.
+    /// Stops recording and returns what was recorded (`None` if not recording, or if the
+    /// trace outgrew [`MAX_TRACE_EVENTS`]).
     pub fn take_trace(&mut self) -> Option<AllocationTrace> {
         self.recording.take().map(|r| r.recorder.finish())
     }
@@ -111,25 +129,31 @@ impl HostAllocator {
     /// `FreeingBumpHeapAllocator::allocate`, observed when recording.
     #[inline]
     pub fn allocate(&mut self, memory: &mut impl Memory, size: u32) -> Result<u32, Error> {
-        match &mut self.recording {
-            None => self.heap.allocate(memory, size),
-            Some(recording) => {
-                let mut observer = recording.observer(self.site);
-                self.heap.allocate_observed(memory, size, &mut observer)
-            }
+        let Some(recording) = &mut self.recording else {
+            return self.heap.allocate(memory, size);
+        };
+        let result = self
+            .heap
+            .allocate_observed(memory, size, &mut recording.observer(self.site));
+        if recording.full() {
+            self.recording = None;
         }
+        result
     }
 
     /// `FreeingBumpHeapAllocator::deallocate`, observed when recording.
     #[inline]
     pub fn deallocate(&mut self, memory: &mut impl Memory, ptr: u32) -> Result<(), Error> {
-        match &mut self.recording {
-            None => self.heap.deallocate(memory, ptr),
-            Some(recording) => {
-                let mut observer = recording.observer(self.site);
-                self.heap.deallocate_observed(memory, ptr, &mut observer)
-            }
+        let Some(recording) = &mut self.recording else {
+            return self.heap.deallocate(memory, ptr);
+        };
+        let result = self
+            .heap
+            .deallocate_observed(memory, ptr, &mut recording.observer(self.site));
+        if recording.full() {
+            self.recording = None;
         }
+        result
     }
 
     /// The allocator's statistics so far.
@@ -178,5 +202,22 @@ mod tests {
         // The floor of 5 pages is what every event reports (the real memory has at most 2).
         assert!(trace.events.iter().all(|e| e.heap.memory_pages == 5));
         assert!(recorded.take_trace().is_none());
+    }
+
+    #[test]
+    fn recording_stops_at_the_event_limit() {
+        let mut memory = VecMemory::new(1, None);
+        let mut heap = HostAllocator::new(8);
+        heap.record(AllocationRecorder::new(8, 1, None), 0);
+        let ptr = heap.allocate(&mut memory, 8).unwrap();
+        heap.deallocate(&mut memory, ptr).unwrap();
+        // Two events so far; alternate until the trace holds the maximum.
+        for _ in 0..(MAX_TRACE_EVENTS - 2) / 2 {
+            assert_eq!(heap.allocate(&mut memory, 8), Ok(ptr));
+            heap.deallocate(&mut memory, ptr).unwrap();
+        }
+        // The last operation filled the trace: recording stopped, the allocator did not.
+        assert_eq!(heap.allocate(&mut memory, 8), Ok(ptr));
+        assert!(heap.take_trace().is_none());
     }
 }

@@ -82,7 +82,7 @@ pub use dispatch::invoke;
 pub use error::{HostError, HostErrorCause};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
-pub use host_allocator::{HostAllocator, INPUT_SITE};
+pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;

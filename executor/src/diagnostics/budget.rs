@@ -20,8 +20,9 @@
 //! The freeing-bump allocator never returns address space, so the highest bump frontier of a
 //! call is its footprint: everything below it (data, stack, heap handed out) is taken, and a
 //! request fits only if its block fits between the frontier and the limit, or a free block of
-//! its class exists. [`assess`] reports the allocator crate's headroom
-//! ([`subexec_allocator::profile_with_limit`]) under the budget: the bytes left between the
+//! its class exists. [`assess`] reports the headroom as the allocator crate defines it
+//! ([`subexec_allocator::Headroom`], computed here in one pass over the trace without building
+//! a profile; a test checks both agree) under the budget: the bytes left between the
 //! call's highest frontier and the budget's limit (what the call could still have bumped
 //! before failing; negative when it would not have fit), the largest single request that would
 //! still have succeeded, and whether the footprint passed half of the validator budget:
@@ -31,7 +32,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use subexec_allocator::{AllocationTrace, PAGE_SIZE};
+use subexec_allocator::{AllocationEvent, AllocationTrace, N_ORDERS, PAGE_SIZE};
 
 use crate::heap::HeapAllocStrategy;
 
@@ -123,18 +124,52 @@ pub struct BudgetReport {
     pub over_half_of_validator_budget: bool,
 }
 
-/// Measures the call traced in `trace` against `budget`.
+/// Measures the call traced in `trace` against `budget` (one pass over the trace).
 pub fn assess(trace: &AllocationTrace, budget: MemoryBudget) -> BudgetReport {
-    let headroom = subexec_allocator::profile_with_limit(trace, budget.max_pages()).headroom;
+    let base = u64::from(trace.heap_base.wrapping_add(7) & !7);
+    let mut frontier = base;
+    let mut free_blocks = [0u64; N_ORDERS];
+    for event in &trace.events {
+        frontier = frontier.max(u64::from(event.heap.bumper));
+        match event.event {
+            AllocationEvent::Allocated {
+                order,
+                from_free_list: true,
+                ..
+            } => {
+                if let Some(count) = free_blocks.get_mut(order as usize) {
+                    *count = count.saturating_sub(1);
+                }
+            }
+            AllocationEvent::Freed { order, .. } => {
+                if let Some(count) = free_blocks.get_mut(order as usize) {
+                    *count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let pages = budget.max_pages().max(trace.initial_pages);
+    let budget_bytes = u64::from(pages) * u64::from(PAGE_SIZE);
+    // The largest class whose block and header fit above the frontier, or that has a free block.
+    let class = |order: usize| 8u64 << order;
+    let bumped = (0..N_ORDERS)
+        .rev()
+        .find(|&order| frontier + 8 + class(order) <= budget_bytes)
+        .map_or(0, class);
+    let reused = (0..N_ORDERS)
+        .rev()
+        .find(|&order| free_blocks[order] > 0)
+        .map_or(0, class);
     let validator_bytes = MemoryBudget::Validator.bytes();
     BudgetReport {
         budget,
-        budget_bytes: headroom.limit_bytes,
-        footprint_bytes: headroom.frontier,
-        headroom_bytes: headroom.bytes,
-        largest_request_left: headroom.largest_request,
+        budget_bytes,
+        footprint_bytes: frontier,
+        headroom_bytes: budget_bytes as i64 - frontier as i64,
+        largest_request_left: bumped.max(reused) as u32,
         validator_bytes,
-        over_half_of_validator_budget: headroom.frontier > validator_bytes / 2,
+        over_half_of_validator_budget: frontier > validator_bytes / 2,
     }
 }
 
@@ -157,6 +192,46 @@ mod tests {
                 maximum_pages: Some(40)
             }
         );
+    }
+
+    #[test]
+    fn agrees_with_the_allocator_crates_headroom() {
+        use subexec_allocator::{FreeingBumpHeapAllocator, VecMemory};
+        // Allocations of several classes, frees that leave free blocks, a reuse.
+        let mut memory = VecMemory::new(2, Some(4));
+        let mut heap = FreeingBumpHeapAllocator::new(70_000);
+        let mut recorder = subexec_allocator::AllocationRecorder::new(70_000, 2, Some(4));
+        let mut live = Vec::new();
+        for size in [8u32, 100, 5000, 20_000, 33, 7000, 64, 1] {
+            live.push(
+                heap.allocate_observed(&mut memory, size, &mut recorder)
+                    .unwrap(),
+            );
+        }
+        for ptr in [live[3], live[1], live[6]] {
+            heap.deallocate_observed(&mut memory, ptr, &mut recorder)
+                .unwrap();
+        }
+        heap.allocate_observed(&mut memory, 90, &mut recorder)
+            .unwrap();
+        let trace = recorder.finish();
+        for budget in [
+            MemoryBudget::Pages(1),
+            MemoryBudget::Pages(2),
+            MemoryBudget::Pages(3),
+            MemoryBudget::Pages(1000),
+            MemoryBudget::Validator,
+        ] {
+            let ours = assess(&trace, budget);
+            let theirs = subexec_allocator::profile_with_limit(&trace, budget.max_pages()).headroom;
+            assert_eq!(ours.budget_bytes, theirs.limit_bytes, "{budget}");
+            assert_eq!(ours.footprint_bytes, theirs.frontier, "{budget}");
+            assert_eq!(ours.headroom_bytes, theirs.bytes, "{budget}");
+            assert_eq!(
+                ours.largest_request_left, theirs.largest_request,
+                "{budget}"
+            );
+        }
     }
 
     #[test]

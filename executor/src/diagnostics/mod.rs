@@ -13,6 +13,8 @@
 //! [`crate::memory`]) is recorded as the pre-grown heap it stands for (its full size from the
 //! first event on), so a trace replays through the allocator alone
 //! ([`subexec_allocator::replay`]) on a memory of `initial_pages` up to `max_pages`.
+//! A trace holds at most [`subexec_host_functions::MAX_TRACE_EVENTS`] events: a call making
+//! more operations has no trace, and its out-of-memory failure no diagnosis.
 //! One corner: a module that grows its memory itself (`memory.grow`, possible under `Dynamic`)
 //! makes the recorded memory sizes differ from a replay's; pointers and failure points do not.
 //!

@@ -1,6 +1,7 @@
 //! The pool on Linux: the image, idle instances, checkout, reset and return.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use subexec_allocator::PAGE_SIZE;
@@ -8,14 +9,11 @@ use subexec_host_functions::StorageState;
 use wasmi::{Global, MemoryType, Val};
 
 use super::mapped::{os_page_size, Image, MappedStore};
-use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES};
+use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES, MAX_RESIDENT_PAGES};
 use crate::instance::{instantiate, Instantiated, RunOutput};
 use crate::memory::{Backing, MemoryPlan};
 use crate::runtime::{MemorySource, Runtime};
 use crate::store::StoreData;
-
-/// Length of every image: the largest wasm32 memory (sparse: unwritten pages cost nothing).
-const IMAGE_LEN: usize = crate::MAX_WASM_PAGES as usize * PAGE_SIZE as usize;
 
 /// The initial memory of a runtime: the sealed file, and its bytes for copying back.
 struct PoolImage {
@@ -27,15 +25,35 @@ struct PoolImage {
 /// The per-runtime pool state.
 #[derive(Default)]
 pub(super) struct Inner {
+    /// Whether a call was made: the first runs fresh.
+    called: AtomicBool,
     /// Built on first use; `None`: pooling is unavailable for this runtime.
     image: OnceLock<Option<Arc<PoolImage>>>,
     /// Idle instances, most recently used last.
     idle: Mutex<Vec<Pooled>>,
+    /// Methods whose last pooled call grew a memory whose size is observable (at most
+    /// [`MAX_GROWING_METHODS`]): their calls get fresh instances (see `run_linux_pooled`).
+    growing: Mutex<Vec<(MemoryPlan, String)>>,
 }
+
+/// How many growing methods a pool remembers.
+const MAX_GROWING_METHODS: usize = 32;
 
 impl Inner {
     pub fn idle(&self) -> usize {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn grows(&self, plan: MemoryPlan, method: &str) -> bool {
+        let growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        growing.iter().any(|(p, m)| *p == plan && m == method)
+    }
+
+    fn record_growth(&self, plan: MemoryPlan, method: &str) {
+        let mut growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
+        if growing.len() < MAX_GROWING_METHODS {
+            growing.push((plan, method.to_string()));
+        }
     }
 
     /// The most recently used idle instance made for `plan`.
@@ -76,6 +94,8 @@ struct Pooled {
     calls_since_discard: u32,
     /// Scratch list of written page ranges.
     written: Vec<Range<usize>>,
+    /// Scratch list of written pages found unchanged.
+    unchanged: Vec<Range<usize>>,
 }
 
 impl Pooled {
@@ -99,24 +119,42 @@ impl Pooled {
                 .map_err(|e| e.to_string());
         }
         let pages: usize = self.written.iter().map(|r| r.len() / page).sum();
-        if pages > KEEP_RESIDENT_PAGES || self.calls_since_discard >= DISCARD_EVERY {
+        if pages > MAX_RESIDENT_PAGES || self.calls_since_discard >= DISCARD_EVERY {
             self.calls_since_discard = 0;
-            for range in std::mem::take(&mut self.written) {
+            for index in 0..self.written.len() {
+                let range = self.written[index].clone();
                 self.store.discard(range).map_err(|e| e.to_string())?;
             }
             return Ok(());
         }
+        let compare = pages > KEEP_RESIDENT_PAGES;
+        self.unchanged.clear();
         let data = memory.data_mut(self.store.ctx());
         for range in &self.written {
-            let Some(dest) = data.get_mut(range.clone()) else {
-                return Err(format!(
-                    "written pages {range:?} past the memory's {size} bytes"
-                ));
-            };
-            let from_image = image.bytes.get(range.start..).unwrap_or(&[]);
-            let copied = from_image.len().min(dest.len());
-            dest[..copied].copy_from_slice(&from_image[..copied]);
-            dest[copied..].fill(0);
+            for start in range.clone().step_by(page) {
+                let Some(dest) = data.get_mut(start..start + page) else {
+                    return Err(format!(
+                        "written page at {start} past the memory's {size} bytes"
+                    ));
+                };
+                let from_image = image.bytes.get(start..).unwrap_or(&[]);
+                let from_image = &from_image[..from_image.len().min(page)];
+                let (head, tail) = dest.split_at_mut(from_image.len());
+                if compare && head == from_image && tail.iter().all(|&b| b == 0) {
+                    // Not changed by this call: drop it rather than keep copying it.
+                    match self.unchanged.last_mut() {
+                        Some(last) if last.end == start => last.end = start + page,
+                        _ => self.unchanged.push(start..start + page),
+                    }
+                } else {
+                    head.copy_from_slice(from_image);
+                    tail.fill(0);
+                }
+            }
+        }
+        for index in 0..self.unchanged.len() {
+            let range = self.unchanged[index].clone();
+            self.store.discard(range).map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -172,7 +210,7 @@ impl Runtime {
             .map_or(0, |last| (last + 1) * page);
         bytes.truncate(used);
         bytes.shrink_to_fit();
-        let image = Image::new(&bytes, IMAGE_LEN).map_err(|e| e.to_string())?;
+        let image = Image::new(&bytes).map_err(|e| e.to_string())?;
         Ok(PoolImage { image, bytes })
     }
 
@@ -204,6 +242,7 @@ impl Runtime {
             globals,
             calls_since_discard: 0,
             written: Vec::new(),
+            unchanged: Vec::new(),
         })
     }
 
@@ -215,10 +254,21 @@ impl Runtime {
         plan: MemoryPlan,
         max_idle: usize,
     ) -> RunOutput {
+        let inner = &self.prepared.pool.inner;
+        // The first call of a runtime runs fresh: building the image and a pooled instance
+        // costs a few ms, which would delay the first result; the second call pays it.
+        if !inner.called.swap(true, Ordering::Relaxed) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let Some(image) = self.pool_image() else {
             return self.run_fresh(storage, method, input, plan);
         };
-        let inner = &self.prepared.pool.inner;
+        // A pooled instance whose memory grows is dropped after the call, and making one
+        // costs more than a fresh instance (its pages fault in from the image): methods seen
+        // growing such a memory run fresh.
+        if plan.backing != Backing::Lazy && inner.grows(plan, method) {
+            return self.run_fresh(storage, method, input, plan);
+        }
         let mut pooled = match inner.checkout(plan) {
             Some(pooled) => pooled,
             None => match self.new_pooled(&image, plan) {
@@ -240,6 +290,9 @@ impl Runtime {
             plan,
         );
         let same_size = memory.size(pooled.store.ctx_ref()) == pages_before;
+        if !same_size && plan.backing != Backing::Lazy {
+            inner.record_growth(plan, method);
+        }
         if out.reusable && (same_size || plan.backing == Backing::Lazy) {
             match pooled.reset(&image) {
                 Ok(()) => inner.put(pooled, max_idle),

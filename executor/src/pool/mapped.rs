@@ -3,16 +3,19 @@
 //!
 //! # Pieces
 //! - [`Image`]: a `memfd` holding a memory's initial contents (data segments applied to
-//!   zeros), sized to the largest memory any instance may grow to (4 GiB: sparse, pages that
-//!   were never written cost nothing), then sealed (`F_SEAL_WRITE | F_SEAL_GROW |
+//!   zeros) up to its last non-zero page, then sealed (`F_SEAL_WRITE | F_SEAL_GROW |
 //!   F_SEAL_SHRINK | F_SEAL_SEAL`) so nothing can change it while instances map it.
 //! - [`MappedStore`]: a wasmi `Store` whose one static memory is a `MAP_PRIVATE` mapping of
-//!   the image. A write copies the page (copy-on-write); the file never changes. Reset is:
+//!   the image, followed by private anonymous memory up to the memory's largest size (no
+//!   file behind the heap: a page touched there is the shared zero page or a private page,
+//!   never a page of the file, which would outlive the instance). A write copies the page
+//!   (copy-on-write); the file never changes. Reset is:
 //!   - [`MappedStore::written_pages`]: the pages that hold private copies, listed by the
 //!     kernel with the `PAGEMAP_SCAN` ioctl (Linux ≥ 6.7): present pages that are neither
 //!     page-cache (file) pages nor the shared zero page, plus swapped-out ones;
 //!   - [`MappedStore::discard`]: `madvise(MADV_DONTNEED)`, which drops the private copies of
-//!     a range: the next access maps the image's page again (a fault, ~2 µs);
+//!     a range: the next access maps the image's page (or a zero page) again (a fault,
+//!     ~2 µs);
 //!   - or, without kernel help, copying the image's bytes back over a written page through
 //!     the memory's safe slice (the page stays private and resident: no fault next time).
 //!     [`crate::pool`] chooses between the two.
@@ -64,19 +67,10 @@ pub(crate) struct Image {
 }
 
 impl Image {
-    /// An image of `len` bytes (a multiple of the page size) starting with `content` and
-    /// zero after it. Only pages of `content` that are not all zeros are written to the file.
-    pub fn new(content: &[u8], len: usize) -> io::Result<Image> {
+    /// An image holding `content` (zeros after it).
+    pub fn new(content: &[u8]) -> io::Result<Image> {
         let page = os_page_size();
-        if content.len() > len || len % page != 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "image of {} bytes does not fit {len} bytes of whole pages",
-                    content.len()
-                ),
-            ));
-        }
+        let len = content.len().next_multiple_of(page);
         // SAFETY: the name is a NUL-terminated string; the call creates a new descriptor and
         // touches no memory of ours.
         let fd = unsafe {
@@ -119,25 +113,21 @@ unsafe impl Send for Region {}
 
 impl Region {
     fn map(image: &Image, len: usize) -> io::Result<Region> {
-        if len == 0 || len % os_page_size() != 0 || len > image.len {
+        if len == 0 || len % os_page_size() != 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!(
-                    "cannot map {len} bytes of a {}-byte image in whole pages",
-                    image.len
-                ),
+                format!("cannot map {len} bytes in whole pages"),
             ));
         }
-        // SAFETY: a new mapping chosen by the kernel (no fixed address: nothing existing is
-        // replaced); the file is open and at least `len` bytes long (sealed against
-        // shrinking), so no access inside the mapping can fault with SIGBUS.
+        // SAFETY: a new private anonymous mapping chosen by the kernel (no fixed address:
+        // nothing existing is replaced).
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_NORESERVE,
-                image.file.as_raw_fd(),
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
                 0,
             )
         };
@@ -147,7 +137,27 @@ impl Region {
         let Some(ptr) = NonNull::new(ptr.cast::<u8>()) else {
             return Err(io::Error::other("mmap returned null"));
         };
+        // From here on, dropping `region` unmaps the whole range.
         let region = Region { ptr, len };
+        let file_len = image.len.min(len);
+        if file_len > 0 {
+            // SAFETY: `MAP_FIXED` replaces the first `file_len` bytes of the mapping made
+            // above, which we own and nothing refers to yet; the file is at least `file_len`
+            // bytes long (sealed against shrinking), so no access can fault with SIGBUS.
+            let fixed = unsafe {
+                libc::mmap(
+                    ptr.as_ptr().cast(),
+                    file_len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                    image.file.as_raw_fd(),
+                    0,
+                )
+            };
+            if fixed == libc::MAP_FAILED {
+                return Err(io::Error::last_os_error());
+            }
+        }
         // Huge pages would make a one-byte write copy 2 MiB and hide the pages written.
         // SAFETY: advice on our own mapping; it changes no contents.
         unsafe { libc::madvise(ptr.as_ptr().cast(), len, libc::MADV_NOHUGEPAGE) };
@@ -242,9 +252,9 @@ pub(crate) struct MappedStore<T> {
 }
 
 impl<T> MappedStore<T> {
-    /// Maps the first `len` bytes of `image` privately and creates, in `store`, a memory of
-    /// type `ty` backed by that mapping (its buffer: `len` bytes, so `len` must cover the
-    /// maximum the memory may grow to). wasmi zero-fills the memory's initial pages when it
+    /// Maps `len` bytes privately, the image first and zeros after it, and creates, in
+    /// `store`, a memory of type `ty` backed by that mapping (its buffer: `len` bytes, so
+    /// `len` must cover the maximum the memory may grow to). wasmi zero-fills the memory's initial pages when it
     /// creates it: [`MappedStore::discard`] them to see the image.
     pub fn new(
         image: &Image,
@@ -381,8 +391,8 @@ mod tests {
 
     const WASM_PAGE: usize = 65_536;
 
-    fn image(content: &[u8], pages: usize) -> Image {
-        Image::new(content, pages * WASM_PAGE).unwrap()
+    fn image(content: &[u8]) -> Image {
+        Image::new(content).unwrap()
     }
 
     /// A store over `image` with a memory of `initial..=max` wasm pages, reset to the image.
@@ -416,7 +426,7 @@ mod tests {
     #[test]
     fn new_memory_reads_as_the_image_after_discard() {
         let content: Vec<u8> = (0..3 * WASM_PAGE).map(|i| (i % 251) as u8).collect();
-        let image = image(&content, 64);
+        let image = image(&content);
         let (mapped, memory) = mapped(&image, 4, 8);
         assert_eq!(
             memory.data(mapped.ctx_ref()),
@@ -427,7 +437,7 @@ mod tests {
     #[test]
     fn writes_at_first_and_last_page_are_found_and_reset() {
         let content = vec![7u8; 2 * WASM_PAGE];
-        let image = image(&content, 16);
+        let image = image(&content);
         let (mut mapped, memory) = mapped(&image, 2, 4);
         assert_eq!(reset(&mut mapped, memory), Vec::<Range<usize>>::new());
         let last = 2 * WASM_PAGE - 1;
@@ -445,7 +455,7 @@ mod tests {
     #[test]
     fn reads_are_not_writes() {
         let content = vec![3u8; WASM_PAGE];
-        let image = image(&content, 4);
+        let image = image(&content);
         let (mut mapped, memory) = mapped(&image, 2, 2);
         let sum: u64 = memory
             .data(mapped.ctx_ref())
@@ -459,7 +469,7 @@ mod tests {
     #[test]
     fn growth_is_zeros_then_reset_to_the_image() {
         let content = vec![9u8; WASM_PAGE];
-        let image = image(&content, 8);
+        let image = image(&content);
         let (mut mapped, memory) = mapped(&image, 1, 4);
         memory.grow(mapped.ctx(), 2).unwrap();
         assert_eq!(
@@ -483,7 +493,7 @@ mod tests {
         let mut content = vec![0u8; 4 * WASM_PAGE];
         content[4 * WASM_PAGE - 1] = 0xff;
         content[WASM_PAGE] = 0x11;
-        let image = image(&content, 4);
+        let image = image(&content);
         let (mut mapped, memory) = mapped(&image, 4, 4);
         assert_eq!(memory.data(mapped.ctx_ref()), &content[..]);
         memory.data_mut(mapped.ctx())[4 * WASM_PAGE - 1] = 0;
@@ -493,7 +503,7 @@ mod tests {
 
     #[test]
     fn zero_length_image() {
-        let image = image(&[], 2);
+        let image = image(&[]);
         let (mut mapped, memory) = mapped(&image, 0, 2);
         assert!(memory.data(mapped.ctx_ref()).is_empty());
         assert!(reset(&mut mapped, memory).is_empty());
@@ -506,7 +516,7 @@ mod tests {
     #[test]
     fn many_resets_and_many_regions() {
         let content: Vec<u8> = (0..2 * WASM_PAGE).map(|i| (i / 4096) as u8 + 1).collect();
-        let image = image(&content, 16);
+        let image = image(&content);
         let (mut mapped, memory) = mapped(&image, 8, 8);
         let page = os_page_size();
         for round in 0..50 {
@@ -526,14 +536,10 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_errors() {
-        assert!(Image::new(&[1; 10], 0).is_err());
-        assert!(Image::new(&[], 100).is_err());
-        let image = image(&[], 1);
+        let image = image(&[]);
+        // Empty, or not whole pages.
         let store = Store::new(&Engine::default(), ());
-        // Larger than the image, or empty.
-        assert!(
-            MappedStore::new(&image, 2 * WASM_PAGE, store, MemoryType::new(0, Some(2))).is_err()
-        );
+        assert!(MappedStore::new(&image, 100, store, MemoryType::new(0, Some(0))).is_err());
         let store = Store::new(&Engine::default(), ());
         assert!(MappedStore::new(&image, 0, store, MemoryType::new(0, Some(0))).is_err());
         // A memory larger than the mapping.
@@ -546,7 +552,7 @@ mod tests {
 
     #[test]
     fn the_image_is_sealed() {
-        let image = image(&[1, 2, 3], 1);
+        let image = image(&[1, 2, 3]);
         assert!(image.file.write_all_at(&[0], 0).is_err());
         assert!(image.file.set_len(0).is_err());
     }

@@ -10,14 +10,20 @@
 //! - **Memory contents.** The memory's bytes live in a private copy-on-write mapping of a
 //!   sealed `memfd` holding the initial image (see [`mapped`]): the data segments applied to
 //!   zeros, built once per compiled runtime by instantiating it on an ordinary memory. A call's
-//!   writes copy pages; the reset lists them (`PAGEMAP_SCAN`) and restores them — by copying
-//!   the image's bytes back (the page stays resident, so the next call does not fault on it:
-//!   a fault costs ~2 µs, a 4 KiB copy a fraction of that), or by dropping the copies with
-//!   `MADV_DONTNEED` when the call wrote more than [`KEEP_RESIDENT_PAGES`] pages, and every
-//!   [`DISCARD_EVERY`] calls, so the pages a reset copies stay bounded by what recent calls
-//!   wrote (one heavy call does not make every later call copy megabytes). Where the kernel
-//!   cannot list written pages (Linux < 6.7), the whole memory is dropped with
-//!   `MADV_DONTNEED` (correct, each touched page then faults once per call).
+//!   writes copy pages; the reset lists the pages holding private copies (`PAGEMAP_SCAN`) and
+//!   restores them, by copying the image's bytes back (the page stays resident, so the next
+//!   call does not fault on it: a fault costs ~2 µs, a 4 KiB copy a fraction of that) or by
+//!   dropping the copy with `MADV_DONTNEED`. A restored page stays private, so it is listed
+//!   again at every later reset whether or not later calls write it; to keep the work of a
+//!   reset bounded by what recent calls wrote:
+//!   - up to [`KEEP_RESIDENT_PAGES`] listed pages are all copied back;
+//!   - above that, each listed page is compared with the image first: one this call changed
+//!     is copied back, one it did not is dropped (so one heavy call makes the next reset
+//!     compare its pages once, not every later reset copy them);
+//!   - above [`MAX_RESIDENT_PAGES`], and every [`DISCARD_EVERY`] calls, all are dropped.
+//!
+//!   Where the kernel cannot list written pages (Linux < 6.7), the whole memory is dropped
+//!   with `MADV_DONTNEED` (correct, each touched page then faults once per call).
 //!   wasmi zero-fills a static memory's initial pages when it creates it (and grown pages
 //!   when it grows), so a new pooled instance drops its initial pages right after
 //!   instantiation; the data segments it wrote are the image's bytes anyway.
@@ -28,8 +34,10 @@
 //!   errors and statistics are those of the pre-grown heap whatever the real size, so an
 //!   instance whose real memory grew is as good as a fresh one. Its memory stays grown (the
 //!   grown pages are zeros, as wasmi's growth would have made them). Under `Dynamic` almost
-//!   every call grows memory: those instances are dropped, and the call costs what a fresh
-//!   one does. A lazily backed call that failed because of lazy backing is re-run on a
+//!   every call grows memory: those instances are dropped; as making a pooled instance costs
+//!   more than a fresh one (its pages fault in from the image), the pool remembers the
+//!   methods (up to 32 per runtime) whose calls grew such a memory and gives their later
+//!   calls fresh instances. A lazily backed call that failed because of lazy backing is re-run on a
 //!   *fresh* pre-grown instance ([`crate::call`]); the failed run's instance is reset and
 //!   kept (nothing of the failed run survives the reset).
 //! - **Globals.** Every mutable global is exported by the load-time rewrite (its export
@@ -50,12 +58,15 @@
 //!
 //! # Fallbacks to fresh instances
 //! Calls get fresh instances, with identical outcomes, when:
+//! - it is the runtime's first call (so that building the image, a few ms, does not delay
+//!   the first result: the second call pays it);
 //! - the platform is not Linux (no `memfd`);
 //! - the runtime defines its own memory instead of importing it (old runtimes): wasmi then
 //!   allocates the memory itself and a caller-provided buffer cannot be used;
 //! - creating the image or a mapping fails (e.g. no `memfd`), or a new pooled instance cannot
 //!   be instantiated (the fresh run then reports the same instantiation error);
 //! - a lazily backed call is re-run pre-grown (the re-run is fresh);
+//! - the method's last pooled call grew a memory whose size is observable (above);
 //! - a reset fails (the instance is dropped; the next call makes a new one).
 //!
 //! # Cost of idle instances
@@ -76,9 +87,12 @@ use crate::memory::MemoryPlan;
 use crate::runtime::Runtime;
 use subexec_host_functions::StorageState;
 
-/// A reset copies the image back over written pages when a call wrote at most this many
-/// host pages (and the pages stay resident); above it, it drops them all.
+/// A reset copies the image back over all listed pages when there are at most this many
+/// (host pages); above it, it copies back only those the call changed and drops the others.
 pub const KEEP_RESIDENT_PAGES: usize = 64;
+
+/// Above this many listed pages (16 MiB of 4 KiB pages) a reset drops them all.
+pub const MAX_RESIDENT_PAGES: usize = 4096;
 
 /// Every this many calls an instance's written pages are dropped rather than copied back, so
 /// pages written once do not stay resident (and copied at every reset) for ever.

@@ -155,6 +155,9 @@ fn a_pooled_instance_is_reused() {
         }
     );
     let mut storage = storage();
+    // The first call runs fresh.
+    pooled.call(&mut storage, "check", &[]).unwrap();
+    assert_eq!(pooled.idle_instances(), 0);
     for _ in 0..3 {
         pooled.call(&mut storage, "check", &[]).unwrap();
         assert_eq!(pooled.idle_instances(), 1);
@@ -262,20 +265,48 @@ fn memory_grown_under_dynamic_then_call() {
 }
 
 #[test]
+fn growing_method_runs_fresh_later_others_stay_pooled() {
+    let dynamic = HeapAllocStrategy::Dynamic {
+        maximum_pages: None,
+    };
+    let (fresh, pooled) = load_both(&wasm(true), dynamic, None);
+    // `check` allocates 1 MiB: it grows the 2-page memory; an 8-byte `scribble` does not.
+    let (mut fresh_storage, mut pooled_storage) = (storage(), storage());
+    let calls = [
+        // The first call of a runtime runs fresh.
+        ("scribble", scribble_input(0, 8)),
+        check(),
+        ("scribble", scribble_input(0, 8)),
+        check(),
+    ];
+    for (method, input) in calls {
+        assert_eq!(
+            pooled.call(&mut pooled_storage, method, &input),
+            fresh.call(&mut fresh_storage, method, &input)
+        );
+    }
+    // The second `check` ran fresh: had it taken the idle instance, its growth would have
+    // dropped it.
+    assert_eq!(pooled.idle_instances(), 1);
+}
+
+#[test]
 fn lazily_grown_static_heap_then_call() {
     let (fresh, pooled) = load_both(&wasm(true), STATIC, None);
     let outcomes = differential(
         &fresh,
         &pooled,
         &[
+            // The first call runs fresh; the rest on one pooled instance.
+            check(),
             ("scribble", scribble_input(0, 5 << 20)),
             check(),
             ("scribble", scribble_input(0, 16)),
             check(),
         ],
     );
-    assert_fresh(&outcomes[1]);
-    assert_fresh(&outcomes[3]);
+    assert_fresh(&outcomes[2]);
+    assert_fresh(&outcomes[4]);
 }
 
 #[test]
@@ -283,13 +314,13 @@ fn heavy_calls_then_light_ones() {
     // More written pages than a reset copies back, then enough light calls to pass the
     // periodic discard.
     let (fresh, pooled) = load_both(&wasm(true), STATIC, None);
-    let mut calls = vec![("scribble", scribble_input(0, 2 << 20)), check()];
+    let mut calls = vec![check(), ("scribble", scribble_input(0, 2 << 20)), check()];
     for _ in 0..super::DISCARD_EVERY + 2 {
         calls.push(("scribble", scribble_input(0, 4096)));
     }
     calls.push(check());
     let outcomes = differential(&fresh, &pooled, &calls);
-    assert_fresh(&outcomes[1]);
+    assert_fresh(&outcomes[2]);
     assert_fresh(outcomes.last().unwrap());
 }
 
@@ -302,6 +333,7 @@ fn without_pagemap_scan_the_whole_memory_is_dropped() {
         &fresh,
         &pooled,
         &[
+            check(),
             ("scribble", scribble_input(1, 300_000)),
             check(),
             ("scribble", scribble_input(0, 16)),
@@ -309,8 +341,8 @@ fn without_pagemap_scan_the_whole_memory_is_dropped() {
         ],
     );
     super::mapped::NO_PAGEMAP_SCAN.with(|no| no.set(false));
-    assert_fresh(&outcomes[1]);
-    assert_fresh(&outcomes[3]);
+    assert_fresh(&outcomes[2]);
+    assert_fresh(&outcomes[4]);
     assert_eq!(pooled.idle_instances(), 1);
 }
 
