@@ -23,12 +23,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
-use serde_json::Value as Json;
 use parity_scale_codec::Encode;
+use serde_json::Value as Json;
 use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, InstanceReuse, Runtime};
-use subexec_runtime_blobs::api::{
-    entries, AllocParams, Block, HashAlgorithm, HostCall, Transfer,
-};
+use subexec_runtime_blobs::api::{entries, AllocParams, Block, HashAlgorithm, HostCall, Transfer};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 fn node_template_code() -> Vec<u8> {
