@@ -16,10 +16,9 @@
 //!   footprint of free blocks of other classes than the request's, which the allocator cannot
 //!   use for it (it never splits or merges blocks);
 //! - *a larger heap*: the smallest maximum, in pages, with which the request would have
-//!   succeeded: the pages holding `bumper + class + 8` bytes, confirmed by replaying the trace up
-//!   to the request under that maximum and making the request (the pointer it gets plus its class
-//!   is where the block ends). `None` when no heap could serve it (over 32 MiB, or past 4 GiB) or
-//!   the replay departs from the trace (a guest that corrupted headers);
+//!   succeeded: the pages holding `bumper + 8 + class` bytes, where the bumped block would have
+//!   ended (computed, never replayed: see `larger_heap`). `None` when no heap could serve it
+//!   (over 32 MiB, or past 4 GiB);
 //! - *a non-fragmenting allocator* (one that packs the requested bytes with no rounding, headers
 //!   or free blocks): the live requested bytes plus the request, and the pages a memory needs to
 //!   hold them above the heap base.
@@ -33,7 +32,6 @@ use crate::model::{class_bytes, HeapModel, HEADER_BYTES};
 use crate::observer::AllocationEvent;
 use crate::order::N_ORDERS;
 use crate::profile::{class_usage, rounded_heap_base, ClassUsage, Waste};
-use crate::replay::Replayer;
 use crate::trace::AllocationTrace;
 use std::fmt;
 
@@ -187,12 +185,15 @@ fn pages_for(bytes: u64) -> u64 {
     bytes.div_ceil(u64::from(PAGE_SIZE))
 }
 
-/// Replays the trace up to `failure` under a larger maximum, then makes the failed request.
+/// The smallest maximum with which the failed request would have been served.
 ///
-/// The bump needs `bumper + class + 8` bytes, so the smallest maximum that can serve it is that
-/// many bytes in pages; a maximum at least the recorded one leaves every earlier pointer as it was
-/// (pointers never depend on the memory's size). The replay under that maximum confirms it and
-/// grows the memory only as far as needed, never to the 4 GiB an unlimited memory could double to.
+/// The request failed, so its class's free list was empty and it had to bump: the block would
+/// have started at the recorded bumper (header first) and ended `8 + class` bytes later. A
+/// larger maximum changes no earlier pointer (pointers never depend on the memory's size), so
+/// that end, in pages, is the answer. It is computed, not replayed: a replay would have to
+/// materialise a memory as large as the heap position, which the runtime chooses (its
+/// `__heap_base` can sit near 4 GiB), and a diagnosis must not cost gigabytes (fuzz finding 5).
+/// The executor's tests check the answer against real runs under that many pages and one less.
 fn larger_heap(trace: &AllocationTrace, failure: usize) -> Option<Need> {
     let failed = &trace.events[failure];
     let AllocationEvent::AllocationFailed {
@@ -204,33 +205,9 @@ fn larger_heap(trace: &AllocationTrace, failure: usize) -> Option<Need> {
     if order as usize >= N_ORDERS {
         return None;
     }
-    let required = u64::from(failed.heap.bumper) + class_bytes(order as usize) + HEADER_BYTES;
-    let pages = u32::try_from(pages_for(required))
-        .ok()
-        .filter(|&pages| pages <= MAX_WASM_PAGES)?
-        .max(trace.max_pages.unwrap_or(0));
-    let mut replayer = Replayer::new(trace, Some(pages)).ok()?;
-    for (index, event) in trace.events.iter().enumerate().take(failure + 1) {
-        // Under a larger maximum the allocator may have grown the memory beyond what the trace
-        // recorded; only the guest's growth is reproduced, never a shrink.
-        replayer.resize(index, event.pages_before, false).ok()?;
-        let (replayed, _) = replayer.call(&event.event);
-        if index == failure {
-            let AllocationEvent::Allocated { ptr, order, .. } = replayed else {
-                return None;
-            };
-            let end = u64::from(ptr) + class_bytes(order as usize);
-            return Some(Need {
-                bytes: end,
-                pages: pages_for(end),
-            });
-        }
-        // The prefix must go as recorded, or the answer is about another heap.
-        if replayed != event.event {
-            return None;
-        }
-    }
-    None
+    let end = u64::from(failed.heap.bumper) + HEADER_BYTES + class_bytes(order as usize);
+    let pages = pages_for(end);
+    (pages <= u64::from(MAX_WASM_PAGES)).then_some(Need { bytes: end, pages })
 }
 
 impl fmt::Display for OutOfMemoryDiagnosis {

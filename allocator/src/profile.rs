@@ -204,7 +204,6 @@ pub fn profile_with_limit(trace: &AllocationTrace, limit_pages: u32) -> HeapProf
         memory_pages: trace.initial_pages,
         ..Peak::default()
     };
-    let mut peak_model = HeapModel::default();
     let mut frontier = heap_base;
     for (index, event) in trace.events.iter().enumerate() {
         let order = model.apply(event);
@@ -229,7 +228,14 @@ pub fn profile_with_limit(trace: &AllocationTrace, limit_pages: u32) -> HeapProf
                 address_space: u64::from(event.heap.bumper).saturating_sub(heap_base),
                 memory_pages: event.heap.memory_pages,
             };
-            peak_model.clone_from(&model);
+        }
+    }
+    // The heap at the peak, rebuilt by a second pass up to it: keeping a copy at every new
+    // peak would be quadratic when the live footprint only grows.
+    let mut peak_model = HeapModel::default();
+    if let Some(peak_event) = peak.event {
+        for event in &trace.events[..=peak_event] {
+            peak_model.apply(event);
         }
     }
     let waste_at_peak = Waste {

@@ -137,7 +137,8 @@ fn instance_reuse(c: &mut Criterion) {
 }
 
 /// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls> [static_2048|static_32|dynamic]"`:
-/// make that many calls and exit, for profiles and instruction counts.
+/// make that many calls and exit, for profiles and instruction counts (`noop`: the large
+/// module of the `setup` group, else node-template).
 fn replay(spec: &str) {
     let mut parts = spec.split_whitespace();
     let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
@@ -153,7 +154,12 @@ fn replay(spec: &str) {
     let Some((_, strategy)) = HEAPS.iter().find(|(name, _)| *name == heap) else {
         panic!("unknown heap {heap}");
     };
-    let rt = runtime(&node_template_code(), *strategy, reuse);
+    // `noop` runs on the large module of the `setup` group.
+    let code = match method {
+        "noop" => noop_module(256, 1 << 20, 5000),
+        _ => node_template_code(),
+    };
+    let rt = runtime(&code, *strategy, reuse);
     for _ in 0..calls {
         black_box(call(&rt, method));
     }

@@ -9,15 +9,20 @@
 //!
 //! Each workload's digest is blake2-256 over the SCALE encoding, call by call, of: the method,
 //! the output, the allocator statistics (live, peak, sum, address space), the fuel consumed,
-//! and finally the storage changes (main trie and child tries, in key order). The allocation
-//! trace (every pointer handed out) is not included: neither the allocator nor the executor
-//! exposes one yet; the statistics include `bytes_allocated_sum` and `address_space_used`,
-//! which any different sequence of sizes or bump positions would change.
+//! the allocation trace, and finally the storage changes (main trie and child tries, in key
+//! order). The allocation trace is every allocation and free of the host allocator in order,
+//! with its pointer, size class, heap position and call site (`AllocationTrace::to_bytes`,
+//! recorded with `CallOptions { trace_allocations: true }`): two processes must hand out the
+//! same pointers in the same order. Guest-allocator (RFC-0145) runtimes have no host
+//! allocator, so their calls have no trace (encoded as `None`, and the test checks it is
+//! absent); their heap is their own memory, which the output, fuel and storage changes cover.
 
 use std::process::Command;
 
 use parity_scale_codec::Encode;
-use subexec_executor::{blake2_256, empty_storage, CallOutcome, Executor, Runtime};
+use subexec_executor::{
+    blake2_256, empty_storage, CallOptions, CallOutcome, Executor, Runtime, RuntimeMode,
+};
 use subexec_runtime_blobs::api::{
     self, entries, AccountId, Block, BlockSummary, StorageParams, StorageReadSummary, Transfer,
 };
@@ -29,6 +34,11 @@ const CHILD_ENV: &str = "SUBEXEC_DETERMINISM_CHILD";
 const MARKER: &str = "determinism-digests:";
 /// This test's name, for the child's test filter.
 const TEST_NAME: &str = "workloads_are_identical_across_processes";
+
+/// Every call records its allocation trace.
+const TRACED: CallOptions = CallOptions {
+    trace_allocations: true,
+};
 
 /// Values written and read by the storage-heavy workload.
 const STORAGE_COUNT: u32 = 400;
@@ -52,6 +62,11 @@ fn record(transcript: &mut Vec<u8>, method: &str, outcome: &CallOutcome) {
     )
         .encode_to(transcript);
     outcome.fuel_consumed.encode_to(transcript);
+    outcome
+        .allocation_trace
+        .as_ref()
+        .map(|trace| trace.to_bytes())
+        .encode_to(transcript);
 }
 
 /// Runs `calls` in order on fresh storage; returns the transcript and each call's output.
@@ -61,8 +76,20 @@ fn run(runtime: &Runtime, calls: &[(&str, Vec<u8>)]) -> (Vec<u8>, Vec<Vec<u8>>) 
     let mut outputs = Vec::new();
     for (method, input) in calls {
         let outcome = runtime
-            .call(&mut storage, method, input)
+            .call_with(&mut storage, method, input, &TRACED)
             .unwrap_or_else(|e| panic!("{method}: {e}"));
+        // Classic calls carry a trace with the input's allocation at least; guest-allocator
+        // calls have no host allocator to trace.
+        match runtime.mode() {
+            RuntimeMode::Classic => assert!(
+                outcome
+                    .allocation_trace
+                    .as_ref()
+                    .is_some_and(|trace| !trace.events.is_empty()),
+                "{method}: classic calls are traced"
+            ),
+            RuntimeMode::GuestAllocator => assert!(outcome.allocation_trace.is_none()),
+        }
         record(&mut transcript, method, &outcome);
         outputs.push(outcome.output);
     }

@@ -161,6 +161,42 @@ fn a_request_over_32_mib_has_no_class_and_no_larger_heap() {
         .contains("no heap size would have served it"));
 }
 
+/// Fuzz finding 5: the runtime chooses the heap base, here near 1.8 GiB above a one-page memory.
+/// The diagnosis must not materialise a memory that large (it used to replay the trace under a
+/// maximum reaching the heap base, ~1.9 GB and ~2 s per failed call).
+///
+/// heap base 0x7296_8858 (a multiple of 8), memory 1 page, maximum 1 page: `alloc 58` is class
+/// 64 (order 3); it needs 0x7296_8858 + 8 + 64 bytes > 65 536: out of space. A larger heap: the
+/// block would end at 0x7296_8858 + 72 = 0x7296_88a0; pages = ceil(0x7296_88a0 / 65 536) =
+/// 0x7297 (the end lies inside page 0x7296). Non-fragmenting: 58 bytes above the heap base:
+/// ceil((0x7296_8858 + 58) / 65 536) = 0x7297 pages.
+#[test]
+fn a_heap_base_near_4_gib_is_diagnosed_without_materialising_it() {
+    let mut memory = VecMemory::new(1, Some(1));
+    let mut heap = FreeingBumpHeapAllocator::new(0x7296_8858);
+    let mut recorder = AllocationRecorder::new(0x7296_8858, 1, Some(1));
+    assert_eq!(
+        heap.allocate_observed(&mut memory, 58, &mut recorder),
+        Err(Error::AllocatorOutOfSpace)
+    );
+    let diagnosis = diagnose_out_of_memory(&recorder.finish()).unwrap();
+    assert_eq!(diagnosis.order, Some(3));
+    assert_eq!(
+        diagnosis.larger_heap,
+        Some(Need {
+            bytes: 0x7296_88a0,
+            pages: 0x7297
+        })
+    );
+    assert_eq!(
+        diagnosis.non_fragmenting,
+        Need {
+            bytes: 58,
+            pages: 0x7297
+        }
+    );
+}
+
 #[test]
 fn only_a_first_failure_for_lack_of_memory_is_diagnosed() {
     let mut trace = fragmented_trace();
