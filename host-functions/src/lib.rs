@@ -65,6 +65,7 @@
 //!   independent node encoder; `hostile_input.rs`: no panic and no partial change on failure.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod dispatch;
 mod error;
