@@ -28,14 +28,7 @@ use criterion::{criterion_group, BatchSize, Criterion};
 use sp_wasm_interface::Pointer;
 use std::hint::black_box;
 use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory};
-
-/// One step of a trace.
-#[derive(Clone, Copy)]
-enum Op {
-    Allocate(u32),
-    /// Frees the pointer returned by the allocation with this index in the trace.
-    Free(usize),
-}
+use subexec_benches::alloc_traces::{churn, small_churn, Op, SplitMix, SEED};
 
 /// A trace and the memory it runs on.
 struct Trace {
@@ -46,52 +39,9 @@ struct Trace {
     growth: bool,
 }
 
-/// splitmix64: a tiny deterministic generator, so the traces are the same on every machine.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
-
-/// `steps` operations keeping about `target_live` objects live; sizes from `size`.
-fn churn(
-    rng: &mut SplitMix,
-    steps: usize,
-    target_live: usize,
-    mut size: impl FnMut(&mut SplitMix) -> u32,
-) -> (Vec<Op>, usize) {
-    let mut ops = Vec::with_capacity(steps);
-    let mut live: Vec<usize> = Vec::new();
-    let mut allocations = 0;
-    for _ in 0..steps {
-        let allocate = live.is_empty()
-            || (live.len() < target_live * 2
-                && rng.below(2 * target_live as u64) >= live.len() as u64);
-        if allocate {
-            ops.push(Op::Allocate(size(rng)));
-            live.push(allocations);
-            allocations += 1;
-        } else {
-            let index = rng.below(live.len() as u64) as usize;
-            ops.push(Op::Free(live.swap_remove(index)));
-        }
-    }
-    (ops, allocations)
-}
-
 fn traces() -> Vec<Trace> {
-    let mut rng = SplitMix(0x5EED);
-    let (ops, allocations) = churn(&mut rng, 20_000, 512, |rng| 1 + rng.below(128) as u32);
+    let mut rng = SplitMix(SEED);
+    let (ops, allocations) = small_churn(&mut rng);
     let small_churn = Trace {
         name: "small_churn",
         ops,

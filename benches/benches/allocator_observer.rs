@@ -20,53 +20,11 @@
 use criterion::{criterion_group, Criterion};
 use std::hint::black_box;
 use subexec_allocator::{AllocationRecorder, FreeingBumpHeapAllocator, NoObserver, VecMemory};
-
-/// One step of the trace.
-#[derive(Clone, Copy)]
-enum Op {
-    Allocate(u32),
-    /// Frees the pointer returned by the allocation with this index in the trace.
-    Free(usize),
-}
-
-/// splitmix64, as in `allocator.rs`.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
+use subexec_benches::alloc_traces::{self, Op, SplitMix, SEED};
 
 /// `allocator.rs`'s `small_churn`: 20 000 steps keeping about 512 objects of 1..=128 bytes live.
 fn small_churn() -> Vec<Op> {
-    let mut rng = SplitMix(0x5EED);
-    let (steps, target_live) = (20_000, 512usize);
-    let mut ops = Vec::with_capacity(steps);
-    let mut live: Vec<usize> = Vec::new();
-    let mut allocations = 0;
-    for _ in 0..steps {
-        let allocate = live.is_empty()
-            || (live.len() < target_live * 2
-                && rng.below(2 * target_live as u64) >= live.len() as u64);
-        if allocate {
-            ops.push(Op::Allocate(1 + rng.below(128) as u32));
-            live.push(allocations);
-            allocations += 1;
-        } else {
-            let index = rng.below(live.len() as u64) as usize;
-            ops.push(Op::Free(live.swap_remove(index)));
-        }
-    }
-    ops
+    alloc_traces::small_churn(&mut SplitMix(SEED)).0
 }
 
 /// How the allocator is called.

@@ -1,39 +1,9 @@
 //! The `subexec` binary: output, exit codes, state files, inputs, inspect, upgrade-check,
 //! conformance.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod cli_common;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn subexec(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_subexec"))
-        .args(args)
-        .output()
-        .expect("runs");
-    Out {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn chain_spec() -> &'static str {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    )
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("subexec-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+use cli_common::{chain_spec, subexec, temp};
 
 #[test]
 fn run_without_a_runtime_runs_the_demo() {

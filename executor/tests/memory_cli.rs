@@ -1,44 +1,12 @@
 //! `subexec run --heap-report` and `--memory-budget`: files, text, JSON fields, failures.
 
+mod cli_common;
 mod diagnostics_common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use cli_common::{chain_spec, subexec, temp};
 use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
 use subexec_runtime_blobs::api::AllocParams;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn subexec(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_subexec"))
-        .args(args)
-        .output()
-        .expect("runs");
-    Out {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn chain_spec() -> &'static str {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    )
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("subexec-memory-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn alloc_input(boxes: u32) -> String {
     hex::encode(
