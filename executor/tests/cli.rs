@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use cli_common::{chain_spec, subexec, temp};
+use cli_common::{chain_spec, subexec, temp, TempPath};
 
 #[test]
 fn run_without_a_runtime_runs_the_demo() {
@@ -136,7 +136,7 @@ fn state_persists_between_runs_and_input_reads_files() {
     let out = subexec(&[
         "run",
         "--runtime",
-        &write_classic("0"),
+        write_classic("0").to_str().unwrap(),
         "--state",
         state_arg,
         "--call",
@@ -161,10 +161,10 @@ fn state_persists_between_runs_and_input_reads_files() {
 }
 
 /// Writes the classic blob to a file of its own for `test` (tests run in parallel).
-fn write_classic(test: &str) -> String {
+fn write_classic(test: &str) -> TempPath {
     let path = temp(&format!("classic-{test}.wasm"));
     std::fs::write(&path, subexec_runtime_blobs::CLASSIC).unwrap();
-    path.to_str().unwrap().to_string()
+    path
 }
 
 #[test]
@@ -192,10 +192,11 @@ fn inspect_reports_the_node_template_blob() {
 #[test]
 fn upgrade_check_allows_v1_to_v2_and_refuses_the_reverse() {
     let v1 = write_classic("1");
+    let v1 = v1.to_str().unwrap();
     let v2 = temp("classic_v2.wasm");
     std::fs::write(&v2, subexec_runtime_blobs::CLASSIC_V2).unwrap();
     let v2 = v2.to_str().unwrap();
-    let out = subexec(&["upgrade-check", &v1, v2]);
+    let out = subexec(&["upgrade-check", v1, v2]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("* spec_version"), "{}", out.stdout);
     assert!(
@@ -203,7 +204,7 @@ fn upgrade_check_allows_v1_to_v2_and_refuses_the_reverse() {
         "{}",
         out.stdout
     );
-    let out = subexec(&["upgrade-check", v2, &v1]);
+    let out = subexec(&["upgrade-check", v2, v1]);
     assert_eq!(out.code, 1);
     assert!(
         out.stdout.contains("verdict: upgrade refused"),
@@ -289,7 +290,7 @@ fn inspect_tells_the_two_abis_apart() {
     assert!(out.stdout.contains("blob:       "), "{}", out.stdout);
     assert!(out.stdout.contains("not compressed"), "{}", out.stdout);
 
-    let out = subexec(&["inspect", &write_classic("2")]);
+    let out = subexec(&["inspect", write_classic("2").to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // abi.md §2: `(i32, i32) -> i64` entries, `env.memory` imported, `__heap_base` exported.
     assert!(

@@ -6,9 +6,11 @@ use subexec_executor::comparison::workloads;
 
 #[test]
 fn compare_prints_every_workload_in_both_modes_and_writes_the_chart() {
-    let dir = std::env::temp_dir().join(format!("subexec-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let svg = dir.join("modes.svg");
+    let dir = tempfile::Builder::new()
+        .prefix("subexec-compare-")
+        .tempdir()
+        .expect("temp dir");
+    let svg = dir.path().join("modes.svg");
     let output = Command::new(env!("CARGO_BIN_EXE_subexec"))
         .args(["compare", "--runs", "1", "--svg"])
         .arg(&svg)
@@ -32,5 +34,4 @@ fn compare_prints_every_workload_in_both_modes_and_writes_the_chart() {
     let chart = std::fs::read_to_string(&svg).expect("chart written");
     assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
     assert_eq!(chart.matches("<rect").count(), 3 * workloads().len() + 3);
-    std::fs::remove_dir_all(&dir).ok();
 }

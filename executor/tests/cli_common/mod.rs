@@ -1,7 +1,8 @@
 //! Running the `subexec` binary from the CLI tests (`cli.rs`, `memory_cli.rs`).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// What a run of the binary left: exit code and both streams.
@@ -32,13 +33,34 @@ pub fn chain_spec() -> &'static str {
     )
 }
 
-/// A path for `name` in a directory of this test binary and process.
-pub fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "subexec-{}-{}",
-        env!("CARGO_CRATE_NAME"),
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A file path in a temporary directory of its own, removed (with the file) on drop.
+pub struct TempPath {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Deref for TempPath {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A path for `name` in a fresh temporary directory that lives as long as the returned value.
+pub fn temp(name: &str) -> TempPath {
+    let dir = tempfile::Builder::new()
+        .prefix(concat!("subexec-", env!("CARGO_CRATE_NAME"), "-"))
+        .tempdir()
+        .expect("temporary directory");
+    TempPath {
+        path: dir.path().join(name),
+        _dir: dir,
+    }
 }
