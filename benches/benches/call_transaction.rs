@@ -100,7 +100,7 @@ const POPULATE: StorageParams = StorageParams {
 /// Every write of `changes`, as (child trie, key, value).
 type Writes = Vec<(Option<Vec<u8>>, Vec<u8>, Option<Vec<u8>>)>;
 
-fn writes(changes: &StorageChanges) -> Writes {
+fn writes_of(changes: &StorageChanges) -> Writes {
     let main = changes
         .main
         .iter()
@@ -141,14 +141,32 @@ fn call_transaction(c: &mut Criterion) {
     guest
         .call(&mut storage, entries::DEMO_EXECUTE_BLOCK, &block)
         .expect("block");
-    let demo_writes = writes(&storage.changes());
+    let demo_writes = writes_of(&storage.changes());
     let mut storage = empty_storage();
     guest
         .call(&mut storage, entries::BENCH_STORAGE_POPULATE, &populate)
         .expect("populate");
-    let populate_writes = writes(&storage.changes());
+    let populate_writes = writes_of(&storage.changes());
     assert!(demo_writes.len() >= 4, "{}", demo_writes.len());
     assert!(populate_writes.len() >= POPULATE.count as usize);
+    // Every replay ends with the call's changes, with and without the transaction.
+    for (writes, nested) in [
+        (&demo_writes, false),
+        (&demo_writes, true),
+        (&populate_writes, false),
+    ] {
+        for wrapped in [false, true] {
+            let mut storage = empty_storage();
+            if wrapped {
+                storage.start_transaction();
+            }
+            replay(&mut storage, writes.clone(), nested);
+            if wrapped {
+                storage.commit_transaction().expect("open");
+            }
+            assert_eq!(&writes_of(&storage.changes()), writes);
+        }
+    }
 
     let mut group = c.benchmark_group("call_transaction");
     group.bench_function("call/node_template_Core_version", |b| {
