@@ -27,7 +27,7 @@
 use criterion::{criterion_group, BatchSize, Criterion};
 use sp_wasm_interface::Pointer;
 use std::hint::black_box;
-use subexec_allocator::{FreeingBumpHeapAllocator, Memory, ScMemory, VecMemory};
+use subexec_allocator::{FreeingBumpHeapAllocator, ScMemory, VecMemory};
 use subexec_benches::alloc_traces::{churn, small_churn, Op, SplitMix, SEED};
 
 /// A trace and the memory it runs on.

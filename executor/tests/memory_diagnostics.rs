@@ -16,7 +16,7 @@ use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
 use serde_json::Value;
 use sp_wasm_interface::Pointer;
-use subexec_allocator::{AllocationEvent, AllocationTrace, Memory, ScMemory, VecMemory};
+use subexec_allocator::{AllocationEvent, AllocationTrace, ScMemory, VecMemory};
 use subexec_executor::diagnostics::{heap_map, OutOfMemory};
 use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageState};
 use subexec_executor::{CallError, CallOptions, CallOutcome, Executor, HeapAllocStrategy, Runtime};

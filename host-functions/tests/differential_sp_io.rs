@@ -22,7 +22,7 @@ use sp_core::storage::{ChildInfo, StateVersion as SpStateVersion, Storage, Stora
 use sp_core::Blake2Hasher;
 use sp_state_machine::{Ext, OverlayedChanges};
 use sp_wasm_interface::{Function, FunctionContext, HostFunctions, Pointer};
-use subexec_allocator::{Memory, ScMemory, VecMemory};
+use subexec_allocator::{ScMemory, VecMemory};
 use subexec_host_functions::memory_access::pack_ptr_len;
 use subexec_host_functions::storage::{InMemoryBackend, StorageMap, TrieChanges};
 use subexec_host_functions::{
