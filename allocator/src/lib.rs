@@ -45,6 +45,9 @@
 //! runs a trace again through a fresh allocator; [`profile`] and [`diagnose_out_of_memory`]
 //! explain the heap it describes. `docs/ALLOCATION-TRACE.md` has the formats and definitions.
 //!
+//! With the `sc-allocator-compat` feature (off by default), `ScMemory` lets sc-allocator itself
+//! run on any [`Memory`] of this crate, for differential tests, benches and fuzzing.
+//!
 //! Differences from sc-allocator are internal only: pointers are plain `u32`, the memory size is
 //! read once per call, and each header is read and rewritten inside one memory access.
 
@@ -63,6 +66,8 @@ mod order;
 mod poison;
 mod profile;
 mod replay;
+#[cfg(feature = "sc-allocator-compat")]
+mod sc_compat;
 mod stats;
 mod trace;
 mod vec_memory;
@@ -78,6 +83,8 @@ pub use profile::{
     Waste,
 };
 pub use replay::{replay, ReplayMismatch, ReplayReport};
+#[cfg(feature = "sc-allocator-compat")]
+pub use sc_compat::ScMemory;
 pub use stats::AllocationStats;
 pub use trace::{
     AllocationRecorder, AllocationTrace, TraceDecodeError, TraceEvent, MAX_SITES, MAX_SITE_NAME,

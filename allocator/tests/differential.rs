@@ -31,30 +31,9 @@ use sp_wasm_interface::Pointer;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use subexec_allocator::{
-    AllocationEvent, AllocationStats, FreeingBumpHeapAllocator, HeapSnapshot, Memory, VecMemory,
-    MAX_WASM_PAGES, PAGE_SIZE,
+    AllocationEvent, AllocationStats, FreeingBumpHeapAllocator, HeapSnapshot, Memory, ScMemory,
+    VecMemory, MAX_WASM_PAGES, PAGE_SIZE,
 };
-
-/// The reference's view of a memory: the same `VecMemory`, through sc-allocator's trait.
-struct ReferenceMemory(VecMemory);
-
-impl sc_allocator::Memory for ReferenceMemory {
-    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
-        Memory::with_access_mut(&mut self.0, run)
-    }
-    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
-        Memory::with_access(&self.0, run)
-    }
-    fn grow(&mut self, additional: u32) -> Result<(), ()> {
-        Memory::grow(&mut self.0, additional)
-    }
-    fn pages(&self) -> u32 {
-        Memory::pages(&self.0)
-    }
-    fn max_pages(&self) -> Option<u32> {
-        Memory::max_pages(&self.0)
-    }
-}
 
 // ---- the generated input -------------------------------------------------------------------
 
@@ -271,7 +250,8 @@ struct Pair {
     ours: FreeingBumpHeapAllocator,
     reference: sc_allocator::FreeingBumpHeapAllocator,
     our_memory: VecMemory,
-    reference_memory: ReferenceMemory,
+    /// The reference's memory: the same `VecMemory`, through sc-allocator's trait.
+    reference_memory: ScMemory,
     /// The same allocator, called through the observed API.
     observed: FreeingBumpHeapAllocator,
     observed_memory: VecMemory,
@@ -322,7 +302,7 @@ impl Pair {
         Self {
             ours: FreeingBumpHeapAllocator::new(setup.heap_base),
             reference: sc_allocator::FreeingBumpHeapAllocator::new(setup.heap_base),
-            reference_memory: ReferenceMemory(memory()),
+            reference_memory: ScMemory(memory()),
             our_memory: memory(),
             observed: FreeingBumpHeapAllocator::new(setup.heap_base),
             observed_memory: memory(),

@@ -27,7 +27,7 @@
 use criterion::{criterion_group, BatchSize, Criterion};
 use sp_wasm_interface::Pointer;
 use std::hint::black_box;
-use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory};
+use subexec_allocator::{FreeingBumpHeapAllocator, ScMemory, VecMemory};
 use subexec_benches::alloc_traces::{churn, small_churn, Op, SplitMix, SEED};
 
 /// A trace and the memory it runs on.
@@ -77,31 +77,6 @@ fn traces() -> Vec<Trace> {
     vec![small_churn, mixed_sizes, growth_heavy]
 }
 
-/// sc-allocator's view of the same memory type.
-struct ReferenceMemory(VecMemory);
-
-impl sc_allocator::Memory for ReferenceMemory {
-    #[inline]
-    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
-        run(&mut self.0.data)
-    }
-    #[inline]
-    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
-        run(&self.0.data)
-    }
-    fn grow(&mut self, additional: u32) -> Result<(), ()> {
-        Memory::grow(&mut self.0, additional)
-    }
-    #[inline]
-    fn pages(&self) -> u32 {
-        Memory::pages(&self.0)
-    }
-    #[inline]
-    fn max_pages(&self) -> Option<u32> {
-        Memory::max_pages(&self.0)
-    }
-}
-
 /// Replays `trace` through subexec's allocator; `pointers` receives every returned pointer.
 fn replay_subexec(trace: &Trace, memory: &mut VecMemory, pointers: &mut Vec<u32>) {
     let mut heap = FreeingBumpHeapAllocator::new(0);
@@ -117,7 +92,7 @@ fn replay_subexec(trace: &Trace, memory: &mut VecMemory, pointers: &mut Vec<u32>
 }
 
 /// Replays `trace` through sc-allocator; `pointers` receives every returned pointer.
-fn replay_reference(trace: &Trace, memory: &mut ReferenceMemory, pointers: &mut Vec<u32>) {
+fn replay_reference(trace: &Trace, memory: &mut ScMemory, pointers: &mut Vec<u32>) {
     let mut heap = sc_allocator::FreeingBumpHeapAllocator::new(0);
     pointers.clear();
     for op in &trace.ops {
@@ -136,7 +111,7 @@ fn allocator(c: &mut Criterion) {
     for trace in traces() {
         let fresh = || VecMemory::new(1, None);
         let (mut ours, mut reference) = (Vec::new(), Vec::new());
-        let (mut our_memory, mut reference_memory) = (fresh(), ReferenceMemory(fresh()));
+        let (mut our_memory, mut reference_memory) = (fresh(), ScMemory(fresh()));
         replay_subexec(&trace, &mut our_memory, &mut ours);
         replay_reference(&trace, &mut reference_memory, &mut reference);
         assert_eq!(ours, reference, "{}: pointers differ", trace.name);
@@ -159,7 +134,7 @@ fn allocator(c: &mut Criterion) {
             });
             group.bench_function("sc-allocator", |b| {
                 b.iter_batched_ref(
-                    || ReferenceMemory(fresh()),
+                    || ScMemory(fresh()),
                     |memory| replay_reference(black_box(&trace), memory, &mut pointers),
                     BatchSize::LargeInput,
                 )
@@ -197,7 +172,7 @@ fn replay_only(spec: &str) {
             }
         }
         "sc-allocator" => {
-            let mut memory = ReferenceMemory(VecMemory::new(1, None));
+            let mut memory = ScMemory(VecMemory::new(1, None));
             for _ in 0..times {
                 replay_reference(black_box(&trace), &mut memory, &mut pointers);
             }

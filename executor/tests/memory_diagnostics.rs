@@ -16,7 +16,7 @@ use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
 use serde_json::Value;
 use sp_wasm_interface::Pointer;
-use subexec_allocator::{AllocationEvent, AllocationTrace, Memory, VecMemory};
+use subexec_allocator::{AllocationEvent, AllocationTrace, ScMemory, VecMemory};
 use subexec_executor::diagnostics::{heap_map, OutOfMemory};
 use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageState};
 use subexec_executor::{CallError, CallOptions, CallOutcome, Executor, HeapAllocStrategy, Runtime};
@@ -45,27 +45,6 @@ fn storage_with(entries: &[(Vec<u8>, Vec<u8>)]) -> StorageState {
     )))
 }
 
-/// The reference's view of a memory.
-struct ReferenceMemory(VecMemory);
-
-impl sc_allocator::Memory for ReferenceMemory {
-    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
-        Memory::with_access_mut(&mut self.0, run)
-    }
-    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
-        Memory::with_access(&self.0, run)
-    }
-    fn grow(&mut self, additional: u32) -> Result<(), ()> {
-        Memory::grow(&mut self.0, additional)
-    }
-    fn pages(&self) -> u32 {
-        Memory::pages(&self.0)
-    }
-    fn max_pages(&self) -> Option<u32> {
-        Memory::max_pages(&self.0)
-    }
-}
-
 /// Where sc-allocator refused a request of a trace.
 #[derive(Debug, PartialEq, Eq)]
 struct ReferenceFailure {
@@ -91,7 +70,7 @@ fn sc_allocator_failure(
     pages: u32,
     max_pages: Option<u32>,
 ) -> Option<ReferenceFailure> {
-    let mut memory = ReferenceMemory(VecMemory::new(pages, max_pages));
+    let mut memory = ScMemory(VecMemory::new(pages, max_pages));
     let mut heap = sc_allocator::FreeingBumpHeapAllocator::new(trace.heap_base);
     for (index, event) in trace.events.iter().enumerate() {
         let (size, error) = match &event.event {

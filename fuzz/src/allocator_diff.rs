@@ -11,14 +11,15 @@
 //! memory itself, identically for both sides), so one input stays within a few MiB.
 
 use arbitrary::{Arbitrary, Unstructured};
-use subexec_allocator::{FreeingBumpHeapAllocator, Memory, VecMemory, PAGE_SIZE};
+use subexec_allocator::{FreeingBumpHeapAllocator, Memory, ScMemory, VecMemory, PAGE_SIZE};
 
 /// Steps per input.
 pub const MAX_STEPS: usize = 256;
 /// Largest memory either side may reach, in pages (8 MiB).
 pub const MAX_PAGES: u32 = 128;
 
-/// A memory shared in shape by both sides: growth past [`MAX_PAGES`] is refused.
+/// A memory shared in shape by both sides (the reference sees it through [`ScMemory`]): growth
+/// past [`MAX_PAGES`] is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CappedMemory(pub VecMemory);
 
@@ -34,27 +35,6 @@ impl Memory for CappedMemory {
             Some(pages) if pages <= MAX_PAGES => self.0.grow(additional),
             _ => Err(()),
         }
-    }
-    fn pages(&self) -> u32 {
-        self.0.pages()
-    }
-    fn max_pages(&self) -> Option<u32> {
-        self.0.max_pages()
-    }
-}
-
-/// The reference's view of the same memory type.
-struct Reference(CappedMemory);
-
-impl sc_allocator::Memory for Reference {
-    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
-        self.0.with_access_mut(run)
-    }
-    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
-        self.0.with_access(run)
-    }
-    fn grow(&mut self, additional: u32) -> Result<(), ()> {
-        self.0.grow(additional)
     }
     fn pages(&self) -> u32 {
         self.0.pages()
@@ -154,7 +134,8 @@ struct Pair {
     ours: FreeingBumpHeapAllocator,
     ours_memory: CappedMemory,
     reference: sc_allocator::FreeingBumpHeapAllocator,
-    reference_memory: Reference,
+    /// The same memory type, through sc-allocator's trait.
+    reference_memory: ScMemory<CappedMemory>,
     reference_poisoned: bool,
     live: Vec<u32>,
     freed: Vec<u32>,
@@ -323,7 +304,7 @@ pub fn run(case: &Case) {
         ours: FreeingBumpHeapAllocator::new(heap_base),
         ours_memory: memory.clone(),
         reference: sc_allocator::FreeingBumpHeapAllocator::new(heap_base),
-        reference_memory: Reference(memory),
+        reference_memory: ScMemory(memory),
         reference_poisoned: false,
         live: Vec::new(),
         freed: Vec::new(),

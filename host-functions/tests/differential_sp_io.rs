@@ -22,7 +22,7 @@ use sp_core::storage::{ChildInfo, StateVersion as SpStateVersion, Storage, Stora
 use sp_core::Blake2Hasher;
 use sp_state_machine::{Ext, OverlayedChanges};
 use sp_wasm_interface::{Function, FunctionContext, HostFunctions, Pointer};
-use subexec_allocator::{Memory, VecMemory};
+use subexec_allocator::{ScMemory, VecMemory};
 use subexec_host_functions::memory_access::pack_ptr_len;
 use subexec_host_functions::storage::{InMemoryBackend, StorageMap, TrieChanges};
 use subexec_host_functions::{
@@ -61,29 +61,9 @@ fn every_host_function_exists_in_sp_io_with_the_same_signature() {
     }
 }
 
-/// `sc-allocator`'s view of the reference memory.
-struct ScMemory(VecMemory);
-
-impl sc_allocator::Memory for ScMemory {
-    fn with_access_mut<R>(&mut self, run: impl FnOnce(&mut [u8]) -> R) -> R {
-        self.0.with_access_mut(run)
-    }
-    fn with_access<R>(&self, run: impl FnOnce(&[u8]) -> R) -> R {
-        self.0.with_access(run)
-    }
-    fn grow(&mut self, additional: u32) -> Result<(), ()> {
-        self.0.grow(additional)
-    }
-    fn pages(&self) -> u32 {
-        self.0.pages()
-    }
-    fn max_pages(&self) -> Option<u32> {
-        self.0.max_pages()
-    }
-}
-
 /// The reference `FunctionContext`, shaped like `sc-executor`'s.
 struct Reference {
+    /// The reference memory, through sc-allocator's trait.
     memory: ScMemory,
     allocator: sc_allocator::FreeingBumpHeapAllocator,
 }

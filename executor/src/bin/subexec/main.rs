@@ -21,6 +21,7 @@ mod demo;
 mod failure;
 mod inspect;
 mod memory_report;
+mod out_of_memory;
 mod progress;
 mod report;
 mod run;

@@ -10,6 +10,11 @@
 //! `--heap-report FILE` and `--memory-budget` record each call's allocations and report on
 //! them (`memory_report`); a call that runs out of memory still gets its heap map (at the
 //! failure) before the run fails.
+//!
+//! With `--json`, a run whose call fails still prints its document: the calls that succeeded,
+//! then the failed call's record (`out_of_memory`: its error, and the out-of-memory diagnosis
+//! as an object when it ran out of memory). The exit code and the error on stderr are the same
+//! as without `--json`.
 
 use std::path::PathBuf;
 
@@ -21,7 +26,7 @@ use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy};
 
 use crate::failure::{Failure, Outcome};
 use crate::progress::Progress;
-use crate::{demo, memory_report, report, source};
+use crate::{demo, memory_report, out_of_memory, report, source};
 
 /// `subexec run` arguments.
 #[derive(Args)]
@@ -128,6 +133,7 @@ pub fn run(args: RunArgs) -> Outcome {
         let done = match result {
             Ok(done) => done,
             Err(error) => {
+                let mut record = out_of_memory::json_failed_call(&method, &error);
                 if let (
                     Some(file),
                     ChainError::Call {
@@ -137,8 +143,21 @@ pub fn run(args: RunArgs) -> Outcome {
                 ) = (&args.heap_report, &error)
                 {
                     let path = memory_report::heap_map_path(file, index, total, &method);
-                    let (text, _) = memory_report::heap_report(&failure.trace, &method, &path)?;
+                    let (text, value) = memory_report::heap_report(&failure.trace, &method, &path)?;
                     eprint!("{text}");
+                    if let serde_json::Value::Object(map) = &mut record {
+                        map.insert("heap_report".into(), value);
+                    }
+                }
+                if args.json {
+                    // The calls so far, then the failed one; the state is the committed one
+                    // (the failed call changed nothing). The error also goes to stderr.
+                    records.push(record);
+                    let document = report::json_run(&chain, records);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&document).unwrap_or_default()
+                    );
                 }
                 return Err(Failure::chain(error));
             }
