@@ -403,9 +403,13 @@ execution_handler! {
             delta,
         } = unsafe { args.decode_op() };
         let delta: u64 = args.get(delta);
-        let memref = unsafe { instance.load_handle(memory) };
-        let return_value = match store.grow_memory(&memref, delta) {
-            Ok(return_value) => {
+        // subexec patch (see vendor/wasmi/PATCHES.md, patch 2): the growth runs out of line so
+        // that no local of this handler has its address taken; upstream 2.0.0 passed
+        // `&memref` to the store here, which stopped LLVM's sibling-call optimisation of the
+        // `dispatch!` below, so every executed `memory.grow` left a native stack frame until
+        // the wasm call returned and a loop of growths overflowed the host stack.
+        let return_value = match memory_grow_out_of_line(store, instance, memory, delta) {
+            GrowOutcome::Grown(return_value) => {
                 // The `memory.grow` operation might have invalidated the cached
                 // linear memory so we need to reset it in order for the cache to
                 // reload in case it is used again.
@@ -414,32 +418,71 @@ execution_handler! {
                 }
                 return_value
             }
-            Err(StoreError::External(
-                MemoryError::OutOfBoundsGrowth | MemoryError::OutOfSystemMemory,
-            )) => {
-                let memory = unsafe { instance.load_entity_mut(store, memory) };
-                let memory_ty = memory.ty();
-                match memory_ty.is_64() {
-                    true => u64::MAX,
-                    false => u64::from(u32::MAX),
-                }
-            }
-            Err(StoreError::External(MemoryError::OutOfFuel { required_fuel })) => {
+            GrowOutcome::Refused(return_value) => return_value,
+            GrowOutcome::OutOfFuel(required_fuel) => {
                 args.set_ip(ip);
                 out_of_fuel!(store, args, required_fuel)
             }
-            Err(StoreError::External(MemoryError::ResourceLimiterDeniedAllocation)) => {
+            GrowOutcome::Limited => {
                 trap!(TrapCode::GrowthOperationLimited);
-            }
-            Err(StoreError::Internal(error)) => unsafe {
-                unreachable_unchecked!("internal interpreter error: {error}")
-            },
-            Err(error) => {
-                panic!("`memory.grow`: internal interpreter error: {error}")
             }
         };
         args.set(result, return_value);
         dispatch!(store, args)
+    }
+}
+
+/// What [`memory_grow_out_of_line`] or [`table_grow_out_of_line`] did; small enough to be
+/// returned in registers.
+///
+/// subexec patch 2 (see vendor/wasmi/PATCHES.md).
+enum GrowOutcome {
+    /// The memory or table grew; the value is its old size.
+    Grown(u64),
+    /// The growth was refused; the value is `-1` of the memory's or table's index type.
+    Refused(u64),
+    /// Fuel ran out; the value is the fuel the growth required.
+    OutOfFuel(u64),
+    /// The store's resource limiter denied the growth.
+    Limited,
+}
+
+/// Grows `memory` of `instance` by `delta` pages: upstream 2.0.0's `memory_grow` body, moved
+/// out of the handler so that the borrow of the memory handle stays in this frame.
+///
+/// subexec patch 2 (see vendor/wasmi/PATCHES.md).
+#[inline(never)]
+fn memory_grow_out_of_line(
+    store: &mut PrunedStore,
+    instance: Inst,
+    memory: ir::MemoryAddr,
+    delta: u64,
+) -> GrowOutcome {
+    let memref = unsafe { instance.load_handle(memory) };
+    match store.grow_memory(&memref, delta) {
+        Ok(return_value) => GrowOutcome::Grown(return_value),
+        Err(StoreError::External(
+            MemoryError::OutOfBoundsGrowth | MemoryError::OutOfSystemMemory,
+        )) => {
+            let memory = unsafe { instance.load_entity_mut(store, memory) };
+            let memory_ty = memory.ty();
+            GrowOutcome::Refused(match memory_ty.is_64() {
+                true => u64::MAX,
+                false => u64::from(u32::MAX),
+            })
+        }
+        Err(StoreError::External(MemoryError::OutOfFuel { required_fuel })) => {
+            GrowOutcome::OutOfFuel(required_fuel)
+        }
+        Err(StoreError::External(MemoryError::ResourceLimiterDeniedAllocation)) => {
+            GrowOutcome::Limited
+        }
+        Err(StoreError::Internal(error)) => unsafe {
+            unreachable_unchecked!("internal interpreter error: {error}")
+        },
+        Err(error) => {
+            panic!("`memory.grow`: internal interpreter error: {error}")
+        }
     }
 }
 
@@ -679,33 +722,58 @@ execution_handler! {
             delta,
             value,
         } = unsafe { args.decode_op() };
-        let table_ref = unsafe { instance.load_handle(table) };
         let delta = args.get(delta);
         let value = args.get(value);
-        let return_value = match store.grow_table(&table_ref, delta, value) {
-            Ok(return_value) => return_value,
-            Err(StoreError::External(TableError::GrowOutOfBounds | TableError::OutOfSystemMemory)) => {
-                let table = unsafe { instance.load_entity_mut(store, table) };
-                match table.ty().is_64() {
-                    true => u64::MAX,
-                    false => u64::from(u32::MAX),
-                }
-            }
-            Err(StoreError::External(TableError::OutOfFuel { required_fuel })) => {
+        // subexec patch 2 (see vendor/wasmi/PATCHES.md): out of line, as in `memory_grow`.
+        let return_value = match table_grow_out_of_line(store, instance, table, delta, value) {
+            GrowOutcome::Grown(return_value) | GrowOutcome::Refused(return_value) => return_value,
+            GrowOutcome::OutOfFuel(required_fuel) => {
                 done!(store, DoneReason::out_of_fuel(required_fuel));
             }
-            Err(StoreError::External(TableError::ResourceLimiterDeniedAllocation)) => {
+            GrowOutcome::Limited => {
                 trap!(TrapCode::GrowthOperationLimited);
-            }
-            Err(StoreError::Internal(error)) => unsafe {
-                unreachable_unchecked!("internal interpreter error: {error}")
-            },
-            Err(error) => {
-                panic!("`table.grow`: internal interpreter error: {error}")
             }
         };
         args.set(result, return_value);
         dispatch!(store, args)
+    }
+}
+
+/// Grows `table` of `instance` by `delta` elements set to `value`: upstream 2.0.0's
+/// `table_grow` body, moved out of the handler so that the borrow of the table handle stays
+/// in this frame.
+///
+/// subexec patch 2 (see vendor/wasmi/PATCHES.md).
+#[inline(never)]
+fn table_grow_out_of_line(
+    store: &mut PrunedStore,
+    instance: Inst,
+    table: ir::TableAddr,
+    delta: u64,
+    value: RawRef,
+) -> GrowOutcome {
+    let table_ref = unsafe { instance.load_handle(table) };
+    match store.grow_table(&table_ref, delta, value) {
+        Ok(return_value) => GrowOutcome::Grown(return_value),
+        Err(StoreError::External(TableError::GrowOutOfBounds | TableError::OutOfSystemMemory)) => {
+            let table = unsafe { instance.load_entity_mut(store, table) };
+            GrowOutcome::Refused(match table.ty().is_64() {
+                true => u64::MAX,
+                false => u64::from(u32::MAX),
+            })
+        }
+        Err(StoreError::External(TableError::OutOfFuel { required_fuel })) => {
+            GrowOutcome::OutOfFuel(required_fuel)
+        }
+        Err(StoreError::External(TableError::ResourceLimiterDeniedAllocation)) => {
+            GrowOutcome::Limited
+        }
+        Err(StoreError::Internal(error)) => unsafe {
+            unreachable_unchecked!("internal interpreter error: {error}")
+        },
+        Err(error) => {
+            panic!("`table.grow`: internal interpreter error: {error}")
+        }
     }
 }
 

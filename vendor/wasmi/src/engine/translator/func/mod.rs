@@ -2576,11 +2576,20 @@ impl FuncTranslator {
             return Ok(op);
         }
         let memory_addr = self.memory_addr(memarg.memory)?;
+        let value_operand = value;
         let value = self.resolve_operand::<TypedRawVal>(value)?;
         let op = match (ptr, value) {
             (Opd::Reg(_), Opd::Reg(_)) => match (vt.store_rr)(offset, memory_addr) {
                 Some(op) => op,
-                None => unreachable!(),
+                // subexec patch (see vendor/wasmi/PATCHES.md, patch 1): the integer stores
+                // have no `(Reg, Reg)` encoding. Both operands are the same register-held
+                // local, so read the value from that local's slot, exactly as
+                // `choose_store_mem0_offset16_op_vt` does for 16-bit offsets. Upstream
+                // 2.0.0 hit `unreachable!()` here for any offset >= 65536.
+                None => {
+                    let value = self.reg_operand_to_slot(value_operand)?;
+                    (vt.store_rs)(offset, value, memory_addr)
+                }
             },
             (Opd::Reg(_), Opd::Slot(value)) => (vt.store_rs)(offset, value, memory_addr),
             (Opd::Reg(_), Opd::Immediate(value)) => (vt.store_ri)(offset, value, memory_addr),
