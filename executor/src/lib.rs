@@ -51,6 +51,7 @@ pub mod call;
 pub mod comparison;
 pub mod config;
 pub mod conformance;
+pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod heap;
