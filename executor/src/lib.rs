@@ -24,7 +24,7 @@
 //!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
-//! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
+//! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
 //!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
 //!   errors to [`CallError`]s.
