@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 cargo test --workspace --locked
 
+# wasmi's tail-call dispatch must stay a chain of sibling calls (docs/FUZZING.md, finding 4):
+# check every instruction handler of a test binary, built with wasmi's release settings.
+dispatch_binary=$(ls -t "${CARGO_TARGET_DIR:-target}"/debug/deps/wasmi_patches-* | grep -v '\.d$' | sed -n 1p)
+python3 scripts/check-tail-dispatch.py "$dispatch_binary"
+
 if [ "${SUBEXEC_SKIP_FUZZ:-0}" != 1 ]; then
     if [ "${CI:-}" = true ]; then
         # On CI nothing uses the workspace build after its tests; freeing it before the

@@ -24,58 +24,20 @@
 //! `docs/PERFORMANCE.md`, "Storage transaction per call (issue 10)".
 
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use parity_scale_codec::Encode;
-use serde_json::Value as Json;
 use subexec_executor::storage::{InMemoryBackend, StorageChanges, TrieId};
-use subexec_executor::{empty_storage, Executor, Runtime};
+use subexec_executor::{demo, empty_storage, Executor, Runtime};
 use subexec_host_functions::StorageState;
-use subexec_runtime_blobs::api::{entries, AccountId, Block, StorageParams, Transfer};
+use subexec_runtime_blobs::api::{entries, StorageParams};
 use subexec_runtime_blobs::CLASSIC;
 
-fn node_template() -> Runtime {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/node-template/chainspec.json");
-    let spec: Json = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    let code = hex::decode(code.trim_start_matches("0x")).unwrap();
-    Executor::builder()
-        .allow_missing_host_functions(true)
-        .build()
-        .load(&code)
-        .expect("loads")
-}
-
-fn account(n: u8) -> AccountId {
-    [n; 32]
-}
-
-/// The demo's inputs (as `subexec run` without arguments): four endowments, then a block of
-/// four transfers, one of which is rolled back.
-fn demo_inputs() -> (Vec<u8>, Vec<u8>) {
-    let endowments: Vec<(AccountId, u128)> = (1..=4).map(|n| (account(n), 1_000_000)).collect();
-    let transfer = |from, to, amount| Transfer {
-        from: account(from),
-        to: account(to),
-        amount,
-    };
-    let block = Block {
-        number: 1,
-        transfers: vec![
-            transfer(1, 2, 250_000),
-            transfer(2, 3, 100),
-            transfer(3, 4, 5_000_000),
-            transfer(4, 9, 42),
-        ],
-    };
-    (endowments.encode(), block.encode())
-}
+// node-template from the shared conformance data; one file with the executor's tests.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
+mod node_template_common;
 
 /// Storage holding what `Demo_initialize` wrote, committed to the backend.
 fn initialized(runtime: &Runtime, endowments: &[u8]) -> StorageState {
@@ -130,9 +92,9 @@ fn replay(storage: &mut StorageState, writes: Writes, nested: bool) {
 }
 
 fn call_transaction(c: &mut Criterion) {
-    let node_template = node_template();
+    let node_template = node_template_common::runtime();
     let guest = Executor::default().load(CLASSIC).expect("loads");
-    let (endowments, block) = demo_inputs();
+    let [(_, endowments), (_, block)] = demo::calls();
     let demo_state = initialized(&guest, &endowments);
     let populate = POPULATE.encode();
 

@@ -24,6 +24,8 @@
 //!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
+//! - [`demo`]: the demo workload (`Demo_initialize`, then a block of four transfers) that
+//!   `subexec run` runs by default, the determinism test digests and a bench times.
 //! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
 //!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
@@ -49,6 +51,7 @@ pub mod call;
 pub mod comparison;
 pub mod config;
 pub mod conformance;
+pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod heap;

@@ -21,11 +21,9 @@ use std::process::Command;
 
 use parity_scale_codec::Encode;
 use subexec_executor::{
-    blake2_256, empty_storage, CallOptions, CallOutcome, Executor, Runtime, RuntimeMode,
+    blake2_256, demo, empty_storage, CallOptions, CallOutcome, Executor, Runtime, RuntimeMode,
 };
-use subexec_runtime_blobs::api::{
-    self, entries, AccountId, Block, BlockSummary, StorageParams, StorageReadSummary, Transfer,
-};
+use subexec_runtime_blobs::api::{self, entries, BlockSummary, StorageParams, StorageReadSummary};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 /// Set in a child process; its value is ignored.
@@ -44,10 +42,6 @@ const TRACED: CallOptions = CallOptions {
 const STORAGE_COUNT: u32 = 400;
 /// Bytes per value of the storage-heavy workload.
 const STORAGE_VALUE_SIZE: u32 = 300;
-
-fn account(n: u8) -> AccountId {
-    [n; 32]
-}
 
 /// Encodes one call's observable result into `transcript`.
 fn record(transcript: &mut Vec<u8>, method: &str, outcome: &CallOutcome) {
@@ -114,30 +108,10 @@ fn digests() -> Vec<[u8; 32]> {
 
 /// Digests of the demo and the storage-heavy workloads on one runtime.
 fn workload_digests(runtime: &Runtime) -> [[u8; 32]; 2] {
-    let endow: Vec<(AccountId, u128)> = (1..=3).map(|n| (account(n), 10_000)).collect();
-    let transfer = |from, to, amount| Transfer {
-        from: account(from),
-        to: account(to),
-        amount,
-    };
-    let block = Block {
-        number: 7,
-        transfers: vec![
-            transfer(1, 2, 500),
-            transfer(2, 3, 5_000_000),
-            transfer(3, 1, 20),
-        ],
-    };
-    let (demo, outputs) = run(
-        runtime,
-        &[
-            (entries::DEMO_INITIALIZE, endow.encode()),
-            (entries::DEMO_EXECUTE_BLOCK, block.encode()),
-        ],
-    );
+    let (demo, outputs) = run(runtime, &demo::calls());
     let summary: BlockSummary = parity_scale_codec::Decode::decode(&mut &outputs[1][..]).unwrap();
-    // The second transfer exceeds the sender's balance.
-    assert_eq!((summary.applied, summary.failed), (2, 1));
+    // Of the block's four transfers, the third exceeds its sender's balance (`demo` docs).
+    assert_eq!((summary.applied, summary.failed), (3, 1));
 
     let params = StorageParams {
         count: STORAGE_COUNT,

@@ -3,8 +3,9 @@
 
 mod cli_common;
 mod diagnostics_common;
+mod node_template_common;
 
-use cli_common::{chain_spec, subexec, temp};
+use cli_common::{subexec, temp, Out};
 use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
 use subexec_executor::diagnostics::OutOfMemory;
@@ -24,21 +25,27 @@ fn alloc_input(boxes: u32) -> String {
     )
 }
 
+/// `subexec run --call Bench_alloc_heavy --input <alloc_input(boxes)> OPTIONS…` on the bundled
+/// runtime; the run must succeed.
+fn run_alloc_heavy(boxes: u32, options: &[&str]) -> Out {
+    let input = alloc_input(boxes);
+    let mut args = vec![
+        "run",
+        "--call",
+        entries::BENCH_ALLOC_HEAVY,
+        "--input",
+        &input,
+    ];
+    args.extend_from_slice(options);
+    let out = subexec(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out
+}
+
 #[test]
 fn heap_report_writes_a_map_and_json_fields() {
     let svg = temp("alloc.svg");
-    let input = alloc_input(400);
-    let out = subexec(&[
-        "run",
-        "--call",
-        "Bench_alloc_heavy",
-        "--input",
-        &input,
-        "--heap-report",
-        svg.to_str().unwrap(),
-        "--json",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_alloc_heavy(400, &["--heap-report", svg.to_str().unwrap(), "--json"]);
     assert!(
         out.stderr.contains("heap report of Bench_alloc_heavy"),
         "{}",
@@ -63,18 +70,7 @@ fn heap_report_writes_a_map_and_json_fields() {
 
 #[test]
 fn memory_budget_reports_headroom_in_text_and_json() {
-    let input = alloc_input(200);
-    let out = subexec(&[
-        "run",
-        "--call",
-        "Bench_alloc_heavy",
-        "--input",
-        &input,
-        "--memory-budget",
-        "validator",
-        "--json",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_alloc_heavy(200, &["--memory-budget", "validator", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     let budget = &doc["calls"][0]["memory_budget"];
     // polkadot-sdk's PVF default: 32 + 2048 pages of 64 KiB.
@@ -87,16 +83,7 @@ fn memory_budget_reports_headroom_in_text_and_json() {
     );
     assert_eq!(budget["over_half_of_validator_budget"], false);
 
-    let out = subexec(&[
-        "run",
-        "--call",
-        "Bench_alloc_heavy",
-        "--input",
-        &input,
-        "--memory-budget",
-        "100",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_alloc_heavy(200, &["--memory-budget", "100"]);
     assert!(
         out.stdout.contains("budget:  100 pages: footprint"),
         "{}",
@@ -122,7 +109,7 @@ fn out_of_memory_on_the_command_line_explains_itself_and_maps_the_failure() {
     let out = subexec(&[
         "run",
         "--chain-spec",
-        chain_spec(),
+        node_template_common::CHAIN_SPEC,
         "--allow-missing-host-functions",
         "--call",
         "Metadata_metadata",
@@ -147,39 +134,38 @@ fn out_of_memory_on_the_command_line_explains_itself_and_maps_the_failure() {
     assert!(map.contains("at the failure"), "{map}");
 }
 
-/// The node-template runtime's code, from the shared chain spec's genesis `:code`.
-fn node_template_code() -> Vec<u8> {
-    let spec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(chain_spec()).unwrap()).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    hex::decode(code.trim_start_matches("0x")).unwrap()
-}
+/// The extra heap pages of the out-of-memory runs ([`failed_record`], [`library_failure`]).
+const OOM_EXTRA_PAGES: u32 = 1;
 
-/// A classic call's out-of-memory failure through the library, on empty state.
-fn library_failure(
-    code: &[u8],
-    extra_pages: u32,
-    method: &str,
-    input: &[u8],
-) -> (u32, OutOfMemory) {
+/// A classic call's out-of-memory failure through the library, on empty state and a heap of
+/// [`OOM_EXTRA_PAGES`].
+fn library_failure(code: &[u8], method: &str, input: &[u8]) -> (u32, OutOfMemory) {
     let runtime = Executor::builder()
         .allow_missing_host_functions(true)
         .build()
         .load(code)
         .unwrap()
-        .with_heap_alloc_strategy(HeapAllocStrategy::Static { extra_pages });
+        .with_heap_alloc_strategy(HeapAllocStrategy::Static {
+            extra_pages: OOM_EXTRA_PAGES,
+        });
     match runtime.call_with(&mut empty_storage(), method, input, &CallOptions::default()) {
         Err(CallError::OutOfMemory(failure)) => (runtime.initial_pages(), *failure),
         other => panic!("not an out-of-memory failure: {other:?}"),
     }
 }
 
-/// The failed call's record of a `run --json` that ran out of memory: exit code 3, the error
-/// on stderr as without `--json`, and one JSON document on stdout whose last call is it.
-fn failed_record(args: &[&str]) -> (serde_json::Value, String) {
-    let out = subexec(args);
+/// The failed call's record of `subexec run RUNTIME… --call METHOD INPUT… --heap-pages 1
+/// --json` (a heap of one extra page, [`OOM_EXTRA_PAGES`]), which runs out of memory: exit
+/// code 3, the error on stderr as without `--json`, and one JSON document on stdout whose last
+/// call is it.
+fn failed_record(runtime: &[&str], method: &str, input: &[&str]) -> (serde_json::Value, String) {
+    let extra_pages = OOM_EXTRA_PAGES.to_string();
+    let mut args = vec!["run"];
+    args.extend_from_slice(runtime);
+    args.extend_from_slice(&["--call", method]);
+    args.extend_from_slice(input);
+    args.extend_from_slice(&["--heap-pages", &extra_pages, "--json"]);
+    let out = subexec(&args);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         out.stderr.contains("Allocator ran out of space"),
@@ -301,21 +287,16 @@ fn out_of_memory_in_json_is_the_librarys_diagnosis_field_by_field() {
     // node-template `Metadata_metadata` on a heap of one extra page (the example of
     // docs/MEMORY-DIAGNOSTICS.md); the library's diagnosis of this very call is checked against
     // sc-allocator 39 in memory_diagnostics.rs (`node_template_metadata_out_of_memory_…`).
-    let code = node_template_code();
+    let code = node_template_common::code();
     let blob = temp("node-template.wasm");
     std::fs::write(&blob, &code).unwrap();
-    let (record, stderr) = failed_record(&[
-        "run",
+    let runtime = [
         "--runtime",
         blob.to_str().unwrap(),
         "--allow-missing-host-functions",
-        "--call",
-        "Metadata_metadata",
-        "--heap-pages",
-        "1",
-        "--json",
-    ]);
-    let (initial_pages, failure) = library_failure(&code, 1, "Metadata_metadata", &[]);
+    ];
+    let (record, stderr) = failed_record(&runtime, "Metadata_metadata", &[]);
+    let (initial_pages, failure) = library_failure(&code, "Metadata_metadata", &[]);
     assert_eq!(record["call"], "Metadata_metadata");
     // The error as Substrate reports it; the diagnosis is still printed on stderr.
     assert_eq!(
@@ -328,9 +309,9 @@ fn out_of_memory_in_json_is_the_librarys_diagnosis_field_by_field() {
     assert_eq!(json["site"], "ext_allocator_malloc_version_1");
     assert_eq!(json["error"], "Allocator ran out of space");
     // A static heap: the module's pages plus one, fixed.
-    assert_eq!(json["memory_pages"], initial_pages + 1);
-    assert_eq!(json["max_pages"], initial_pages + 1);
-    assert_eq!(json["limit_pages"], initial_pages + 1);
+    assert_eq!(json["memory_pages"], initial_pages + OOM_EXTRA_PAGES);
+    assert_eq!(json["max_pages"], initial_pages + OOM_EXTRA_PAGES);
+    assert_eq!(json["limit_pages"], initial_pages + OOM_EXTRA_PAGES);
     assert_json_is_the_diagnosis(json, &failure);
     assert!(json["consumers_by_site"].as_array().unwrap().len() >= 2);
 }
@@ -343,17 +324,8 @@ fn out_of_memory_for_the_input_in_json_is_attributed_to_the_input() {
     let file = temp("input.bin");
     std::fs::write(&file, &input).unwrap();
     let at_file = format!("@{}", file.to_str().unwrap());
-    let (record, _) = failed_record(&[
-        "run",
-        "--call",
-        entries::HOST_API_RUN,
-        "--input",
-        &at_file,
-        "--heap-pages",
-        "1",
-        "--json",
-    ]);
-    let (initial_pages, failure) = library_failure(CLASSIC, 1, entries::HOST_API_RUN, &input);
+    let (record, _) = failed_record(&[], entries::HOST_API_RUN, &["--input", &at_file]);
+    let (initial_pages, failure) = library_failure(CLASSIC, entries::HOST_API_RUN, &input);
     assert_eq!(record["error"], failure.error.to_string());
     let json = &record["out_of_memory"];
     assert_eq!(json["event"], 0);
@@ -361,7 +333,7 @@ fn out_of_memory_for_the_input_in_json_is_attributed_to_the_input() {
     assert_eq!(json["size"], 1 << 20);
     assert_eq!(json["order"], 17);
     assert_eq!(json["class_bytes"], 1 << 20);
-    assert_eq!(json["memory_pages"], initial_pages + 1);
+    assert_eq!(json["memory_pages"], initial_pages + OOM_EXTRA_PAGES);
     assert_eq!(json["live_blocks"], 0);
     assert_eq!(json["live_footprint"], 0);
     assert_eq!(json["consumers_by_site"], serde_json::json!([]));

@@ -7,14 +7,13 @@
 //! itself (Substrate's allocator), on a memory of the limits the heap strategy gives.
 
 mod diagnostics_common;
+mod node_template_common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
-use serde_json::Value;
 use sp_wasm_interface::Pointer;
 use subexec_allocator::{AllocationEvent, AllocationTrace, ScMemory, VecMemory};
 use subexec_executor::diagnostics::{heap_map, OutOfMemory};
@@ -358,29 +357,9 @@ fn out_of_memory_in_malloc_matches_substrates_allocator() {
     }
 }
 
-fn node_template() -> Runtime {
-    let spec: Value = serde_json::from_slice(
-        &std::fs::read(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/conformance/node-template/chainspec.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    let code = hex::decode(code.trim_start_matches("0x")).unwrap();
-    Executor::builder()
-        .allow_missing_host_functions(true)
-        .build()
-        .load(&code)
-        .unwrap()
-}
-
 #[test]
 fn node_template_metadata_out_of_memory_is_diagnosed_exactly() {
-    let runtime = node_template();
+    let runtime = node_template_common::runtime();
     let extra = 1;
     let pages = runtime.initial_pages() + extra;
     let small = runtime.with_heap_alloc_strategy(HeapAllocStrategy::Static { extra_pages: extra });
@@ -396,7 +375,7 @@ fn node_template_metadata_out_of_memory_is_diagnosed_exactly() {
     assert_eq!((d.memory_pages, d.limit_pages), (pages, pages));
     check_against_reference(failure, pages, Some(pages));
     // The same call on the default heap makes the same requests up to the failure.
-    let full = node_template()
+    let full = node_template_common::runtime()
         .call_with(&mut storage_with(&[]), "Metadata_metadata", &[], &TRACE)
         .unwrap()
         .allocation_trace
