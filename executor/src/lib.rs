@@ -32,6 +32,8 @@
 //!   errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
+//! - [`panic_guard`]: a panic of wasmi or of a host function becomes a typed call error; an
+//!   engine panic poisons the runtime.
 //! - [`diagnostics`]: allocation traces ([`CallOptions`]), out-of-memory diagnoses, heap maps,
 //!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
@@ -59,6 +61,7 @@ mod instance;
 mod linker;
 pub mod memory;
 pub mod mode;
+pub mod panic_guard;
 pub mod pool;
 mod rewrite;
 pub mod runtime;

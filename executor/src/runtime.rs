@@ -103,6 +103,19 @@ pub(crate) struct Prepared {
     pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
     /// Idle instances for reuse ([`crate::pool`]).
     pub pool: crate::pool::Pool,
+    /// Set by the first engine panic: no more calls ([`crate::panic_guard`]).
+    pub poison: crate::panic_guard::Poison,
+}
+
+impl Prepared {
+    /// Records an engine panic (see [`crate::panic_guard`]): later calls are refused and the
+    /// idle pooled instances, built on the same module, are dropped.
+    pub fn poison(&self, message: &str) {
+        if self.poison.set(message) {
+            log::warn!(target: "subexec", "engine panicked, runtime poisoned: {message}");
+        }
+        self.pool.clear();
+    }
 }
 
 struct Inner {
@@ -110,6 +123,8 @@ struct Inner {
     config: wasmi::Config,
     settings: Settings,
     cache: Mutex<VecDeque<Arc<Prepared>>>,
+    /// Test hook: link the panicking test imports ([`Executor::with_panicking_test_imports`]).
+    test_panics: bool,
 }
 
 /// Fixed engine settings and a cache of compiled runtimes (each with its own wasmi engine, see
@@ -140,13 +155,38 @@ impl Executor {
     }
 
     pub(crate) fn with_settings(settings: Settings) -> Self {
+        Self::new_inner(settings, false)
+    }
+
+    fn new_inner(settings: Settings, test_panics: bool) -> Self {
         Executor {
             inner: Arc::new(Inner {
                 config: settings.wasmi_config(),
                 settings,
                 cache: Mutex::new(VecDeque::new()),
+                test_panics,
             }),
         }
+    }
+
+    /// Test hook, not part of the API: an executor whose runtimes may import the panicking
+    /// functions [`crate::panic_guard::TEST_PANIC_IN_ENGINE`] and
+    /// [`crate::panic_guard::TEST_PANIC_IN_HOST_FUNCTION`], so that tests can make a call
+    /// panic inside the engine or inside a host function on purpose.
+    #[doc(hidden)]
+    pub fn with_panicking_test_imports(settings: Settings) -> Self {
+        Self::new_inner(settings, true)
+    }
+
+    /// Drops `prepared` from the code cache (a poisoned runtime: loading its blob again
+    /// compiles it anew).
+    pub(crate) fn evict(&self, prepared: &Arc<Prepared>) {
+        let evicted = {
+            let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+            let position = cache.iter().position(|p| Arc::ptr_eq(p, prepared));
+            position.and_then(|i| cache.remove(i))
+        };
+        drop(evicted);
     }
 
     /// The settings this executor was built with.
@@ -209,7 +249,11 @@ impl Executor {
             return Err(LoadError::StartFunction);
         }
         let (module, mutable_globals) = self.compile(&wasm)?;
-        let imports = resolve_imports(&module, self.inner.settings.allow_missing_host_functions)?;
+        let imports = resolve_imports(
+            &module,
+            self.inner.settings.allow_missing_host_functions,
+            self.inner.test_panics,
+        )?;
         let memory = memory_source(&module)?;
         let mode = crate::mode::detect(&module, &imports)?;
         match (mode, module.get_export("__heap_base")) {
@@ -239,6 +283,7 @@ impl Executor {
             embedded_version,
             called_version: Mutex::new(None),
             pool: crate::pool::Pool::new(),
+            poison: crate::panic_guard::Poison::default(),
         })
     }
 }
@@ -356,6 +401,15 @@ impl Runtime {
     /// that a reused instance can restore it.
     pub fn mutable_globals(&self) -> &[String] {
         &self.prepared.mutable_globals
+    }
+
+    /// The message of the engine panic that poisoned this runtime, if one did (see
+    /// [`crate::panic_guard`]): its calls then fail with [`crate::CallError::RuntimePoisoned`].
+    pub fn poisoned(&self) -> Option<String> {
+        match self.prepared.poison.check() {
+            Err(crate::CallError::RuntimePoisoned { first_panic }) => Some(first_panic),
+            _ => None,
+        }
     }
 
     /// The version embedded in the blob's custom sections, if any.
