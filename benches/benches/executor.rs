@@ -19,26 +19,17 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
-use serde_json::Value as Json;
 use subexec_executor::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
 use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, Runtime};
 use wasmi::{
     Caller, Engine, Extern, ExternType, Func, Instance, Memory, MemoryType, Module, Store,
 };
 
-const PAGE: u64 = 65_536;
+// node-template from the shared conformance data; one file with the executor's tests.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
+mod node_template_common;
 
-fn node_template_code() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    );
-    let spec: Json = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    hex::decode(code.trim_start_matches("0x")).unwrap()
-}
+const PAGE: u64 = 65_536;
 
 fn subexec_runtime(code: &[u8], strategy: HeapAllocStrategy) -> Runtime {
     Executor::builder()
@@ -152,7 +143,7 @@ impl Floor {
 }
 
 fn node_template(c: &mut Criterion) {
-    let code = node_template_code();
+    let code = node_template_common::code();
     let wasm = decompress(&code, CODE_BLOB_BOMB_LIMIT)
         .unwrap()
         .into_owned();
@@ -173,7 +164,7 @@ fn node_template(c: &mut Criterion) {
 }
 
 fn call_setup(c: &mut Criterion) {
-    let code = node_template_code();
+    let code = node_template_common::code();
     let wasm = decompress(&code, CODE_BLOB_BOMB_LIMIT)
         .unwrap()
         .into_owned();
@@ -204,7 +195,7 @@ fn replay(spec: &str) {
         panic!("EXECUTOR_BENCH_REPLAY=\"<subexec|floor> <method> <calls>\"");
     };
     let calls: usize = calls.parse().expect("a number of calls");
-    let code = node_template_code();
+    let code = node_template_common::code();
     match side {
         "subexec" => {
             let runtime = subexec_runtime(&code, HeapAllocStrategy::default());

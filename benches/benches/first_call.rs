@@ -19,22 +19,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
-use serde_json::Value as Json;
 use subexec_executor::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
 use subexec_executor::{empty_storage, Executor, InstanceReuse, Runtime};
 use wasmi::{CompilationMode, Config, Engine, Module};
 
-fn node_template_code() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    );
-    let spec: Json = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    hex::decode(code.trim_start_matches("0x")).unwrap()
-}
+// node-template from the shared conformance data; one file with the executor's tests.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
+mod node_template_common;
 
 fn executor(reuse: InstanceReuse) -> Executor {
     Executor::builder()
@@ -117,7 +108,7 @@ fn report_split(code: &[u8]) {
 }
 
 fn first_call(c: &mut Criterion) {
-    let code = node_template_code();
+    let code = node_template_common::code();
     report_split(&code);
     let wasm = decompress(&code, CODE_BLOB_BOMB_LIMIT).expect("decompresses");
     let mut group = c.benchmark_group("first_call");

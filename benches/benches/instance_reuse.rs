@@ -24,22 +24,13 @@ use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
 use parity_scale_codec::Encode;
-use serde_json::Value as Json;
 use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, InstanceReuse, Runtime};
 use subexec_runtime_blobs::api::{entries, AllocParams, Block, HashAlgorithm, HostCall, Transfer};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
-fn node_template_code() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    );
-    let spec: Json = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    hex::decode(code.trim_start_matches("0x")).unwrap()
-}
+// node-template from the shared conformance data; one file with the executor's tests.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
+mod node_template_common;
 
 fn runtime(code: &[u8], strategy: HeapAllocStrategy, reuse: InstanceReuse) -> Runtime {
     Executor::builder()
@@ -116,7 +107,7 @@ fn report_resident_memory(code: &[u8]) {
 }
 
 fn instance_reuse(c: &mut Criterion) {
-    let code = node_template_code();
+    let code = node_template_common::code();
     report_resident_memory(&code);
     let mut group = c.benchmark_group("instance_reuse");
     group.measurement_time(Duration::from_secs(3));
@@ -157,7 +148,7 @@ fn replay(spec: &str) {
     // `noop` runs on the large module of the `setup` group.
     let code = match method {
         "noop" => noop_module(256, 1 << 20, 5000),
-        _ => node_template_code(),
+        _ => node_template_common::code(),
     };
     let rt = runtime(&code, *strategy, reuse);
     for _ in 0..calls {

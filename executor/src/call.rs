@@ -14,6 +14,10 @@
 //! run (log lines, prints) is emitted again by the second. The re-run always gets a fresh
 //! instance.
 //!
+//! A panic of the engine or of a host function caught during the call ([`crate::panic_guard`])
+//! rolls the call's transaction back (every call, guest-allocator ones included, runs inside
+//! one); an engine panic poisons the runtime, whose later calls then fail at once.
+//!
 //! Classic calls always run inside such a transaction: a call that fails for lack of memory
 //! is rolled back and run once more with its allocations recorded, and the error it returns
 //! carries the diagnosis ([`crate::diagnostics`]). Runs are deterministic, so the second run
@@ -100,19 +104,46 @@ impl Runtime {
         input: &[u8],
         options: &CallOptions,
     ) -> Result<CallOutcome, CallError> {
+        self.prepared.poison.check()?;
         check_entry_point(&self.prepared, method)?;
-        let trace = options.trace_allocations;
-        if self.prepared.mode != RuntimeMode::Classic {
-            return self
-                .run(storage, method, input, Backing::PreGrown, false)
-                .result;
+        let transaction = |e| CallError::Engine(format!("storage transaction: {e}"));
+        storage.start_transaction();
+        let result = match self.prepared.mode {
+            RuntimeMode::Classic => self.call_classic(storage, method, input, options),
+            RuntimeMode::GuestAllocator => {
+                self.run(storage, method, input, Backing::PreGrown, false)
+                    .result
+            }
+        };
+        // A caught panic's changes are not trusted (see `crate::panic_guard`); any other
+        // call's, failed or not, are kept, as Substrate keeps them.
+        match &result {
+            Err(error) if crate::panic_guard::is_panic(error) => {
+                storage.rollback_transaction().map_err(transaction)?
+            }
+            _ => storage.commit_transaction().map_err(transaction)?,
         }
+        if self.prepared.poison.is_set() {
+            self.executor.evict(&self.prepared);
+        }
+        result
+    }
+
+    /// A classic call inside the per-call transaction: the lazy-backing re-run and the
+    /// out-of-memory diagnosis (see the module docs).
+    fn call_classic(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<CallOutcome, CallError> {
+        let trace = options.trace_allocations;
         let transaction = |e| CallError::Engine(format!("storage transaction: {e}"));
         let mut backing = match self.static_heap_is_lazy() {
             true => Backing::Lazy,
             false => Backing::PreGrown,
         };
-        storage.start_transaction();
         let mut run = self.run(storage, method, input, backing, trace);
         if run.retry_pre_grown {
             storage.rollback_transaction().map_err(transaction)?;
@@ -127,13 +158,13 @@ impl Runtime {
                 storage.start_transaction();
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
                 let traced = self.run(storage, method, input, backing, true);
-                run.result = Err(crate::diagnostics::same_failure(
-                    error.clone(),
-                    traced.result,
-                ));
+                run.result = match traced.result {
+                    // The diagnostic re-run panicked: that is the call's outcome.
+                    Err(panic) if crate::panic_guard::is_panic(&panic) => Err(panic),
+                    traced => Err(crate::diagnostics::same_failure(error.clone(), traced)),
+                };
             }
         }
-        storage.commit_transaction().map_err(transaction)?;
         run.result
     }
 

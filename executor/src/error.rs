@@ -152,6 +152,32 @@ pub enum CallError {
     /// original message followed by the diagnosis. See [`crate::diagnostics`].
     #[error("{0}")]
     OutOfMemory(Box<OutOfMemory>),
+    /// The engine (wasmi) panicked while instantiating, translating or running the runtime:
+    /// an engine bug, caught (see [`crate::panic_guard`]). The call's storage changes were
+    /// rolled back, its instance dropped, and the runtime is poisoned.
+    #[error("the wasm engine panicked: {message}")]
+    EnginePanicked {
+        /// The panic's message (its `String`/`&str` payload, else a fixed text).
+        message: String,
+    },
+    /// A host function panicked (a bug of the host): caught before it reached the engine. The
+    /// call's storage changes were rolled back and its instance dropped; the runtime stays
+    /// usable.
+    #[error("host function `{function}` panicked: {message}")]
+    HostFunctionPanicked {
+        /// The host function's name.
+        function: String,
+        /// The panic's message (its `String`/`&str` payload, else a fixed text).
+        message: String,
+    },
+    /// An earlier call of this runtime made the engine panic: the compiled module may be left
+    /// unusable (see [`crate::panic_guard`]), so it runs no more calls. Loading the blob again
+    /// compiles it anew.
+    #[error("runtime poisoned: an earlier call made the wasm engine panic: {first_panic}")]
+    RuntimePoisoned {
+        /// The message of the panic that poisoned the runtime.
+        first_panic: String,
+    },
 }
 
 impl CallError {

@@ -40,21 +40,53 @@ pub(crate) struct RunOutput {
 }
 
 impl RunOutput {
+    /// A run's output. A caught panic ([`crate::panic_guard`]) is never re-run and its
+    /// instance is never reused.
     fn new(result: Result<CallOutcome, CallError>, retry: bool, storage: StorageState) -> Self {
+        let panicked = matches!(&result, Err(error) if crate::panic_guard::is_panic(error));
         RunOutput {
             result,
-            retry,
+            retry: retry && !panicked,
             storage,
-            reusable: true,
+            reusable: !panicked,
         }
     }
 }
 
+/// Calls `entry` through the engine guard ([`crate::panic_guard`]): an engine panic poisons
+/// the runtime and becomes [`CallError::EnginePanicked`] (as `Err(Err(..))`).
+fn guarded_call<Params, Results>(
+    prepared: &Prepared,
+    store: &mut StoreContextMut<'_, StoreData>,
+    entry: wasmi::TypedFunc<Params, Results>,
+    params: Params,
+) -> Result<Result<Results, wasmi::Error>, CallError>
+where
+    Params: wasmi::WasmParams,
+    Results: wasmi::WasmResults,
+{
+    crate::panic_guard::catch(|| entry.call(&mut *store, params)).map_err(|message| {
+        prepared.poison(&message);
+        CallError::EnginePanicked { message }
+    })
+}
+
+/// The output of a run whose call made the engine panic: the host state (which the store
+/// holds while wasm runs; a host function's own panic is caught before it leaves the host
+/// function, so the state is back in the store) is ended to give the storage back.
+fn engine_panicked(store: &mut StoreContextMut<'_, StoreData>, error: CallError) -> RunOutput {
+    match store.data_mut().host.take() {
+        Some(state) => RunOutput::new(Err(error), false, state.finish()),
+        None => host_state_lost(),
+    }
+}
+
 impl Runtime {
-    /// A new store for one instance under `plan` (no fuel set yet).
+    /// A new store for one instance under `plan` (no fuel set yet), on the engine the
+    /// runtime was compiled with.
     pub(crate) fn new_store(&self, plan: MemoryPlan) -> Store<StoreData> {
         let mut store = Store::new(
-            self.executor.engine(),
+            self.prepared.module.engine(),
             StoreData {
                 host: None,
                 memory: None,
@@ -184,7 +216,11 @@ impl Runtime {
             }
         };
         store.data_mut().host = Some(state);
-        let returned = entry.call(&mut store, (input_ptr as i32, input.len() as i32));
+        let params = (input_ptr as i32, input.len() as i32);
+        let returned = match guarded_call(prepared, &mut store, entry, params) {
+            Ok(returned) => returned,
+            Err(panicked) => return engine_panicked(&mut store, panicked),
+        };
         let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
@@ -266,7 +302,10 @@ impl Runtime {
             .with_runtime_version_reader(reader)
             .with_state_version(self.state_version());
         store.data_mut().host = Some(state);
-        let returned = entry.call(&mut store, len);
+        let returned = match guarded_call(&self.prepared, &mut store, entry, len) {
+            Ok(returned) => returned,
+            Err(panicked) => return engine_panicked(&mut store, panicked),
+        };
         let Some(state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
@@ -325,7 +364,15 @@ pub(crate) fn instantiate(
 ) -> Result<Instantiated, CallError> {
     let instantiation = |e: wasmi::Error| CallError::Instantiation(instantiation_message(&e));
     let externs = link(store, &prepared.imports, imported);
-    let instance = Instance::new(&mut *store, &prepared.module, &externs).map_err(instantiation)?;
+    // The engine guard ([`crate::panic_guard`]): instantiation runs no guest code (start
+    // functions are refused at load) but is engine code all the same.
+    let instance =
+        crate::panic_guard::catch(|| Instance::new(&mut *store, &prepared.module, &externs))
+            .map_err(|message| {
+                prepared.poison(&message);
+                CallError::EnginePanicked { message }
+            })?
+            .map_err(instantiation)?;
     let memory = match imported {
         Some(memory) => memory,
         None => {

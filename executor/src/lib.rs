@@ -24,12 +24,16 @@
 //!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
-//! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
+//! - [`demo`]: the demo workload (`Demo_initialize`, then a block of four transfers) that
+//!   `subexec run` runs by default, the determinism test digests and a bench times.
+//! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
 //!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
 //!   errors to [`CallError`]s.
 //! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
+//! - [`panic_guard`]: a panic of wasmi or of a host function becomes a typed call error; an
+//!   engine panic poisons the runtime.
 //! - [`diagnostics`]: allocation traces ([`CallOptions`]), out-of-memory diagnoses, heap maps,
 //!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
@@ -57,6 +61,7 @@ mod instance;
 mod linker;
 pub mod memory;
 pub mod mode;
+pub mod panic_guard;
 pub mod pool;
 mod rewrite;
 pub mod runtime;

@@ -16,8 +16,11 @@
 
 use crate::error::LoadError;
 use crate::memory::GuestMemory;
+use crate::panic_guard::{TEST_PANIC_IN_ENGINE, TEST_PANIC_IN_HOST_FUNCTION, TEST_PANIC_MESSAGE};
 use crate::store::StoreData;
-use subexec_host_functions::{invoke, HostError, HostFunction, Signature, Value, ValueType};
+use subexec_host_functions::{
+    invoke, HostError, HostFunction, HostState, Signature, Value, ValueType,
+};
 use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, StoreContextMut, Val, ValType};
 
 /// Name of the imported memory.
@@ -37,6 +40,15 @@ pub(crate) enum ImportSlot {
     },
     /// `env.memory`.
     Memory,
+    /// A test hook that panics ([`crate::panic_guard::TEST_PANIC_IN_ENGINE`] and
+    /// [`crate::panic_guard::TEST_PANIC_IN_HOST_FUNCTION`]); only with
+    /// [`crate::Executor::with_panicking_test_imports`].
+    TestPanic {
+        /// Panic inside the host functions' guarded section (else straight through wasmi).
+        in_host_function: bool,
+        /// Its declared type.
+        ty: FuncType,
+    },
 }
 
 /// A host trap raised from inside a host function closure.
@@ -50,6 +62,13 @@ pub(crate) enum HostTrap {
     NoState(&'static str),
     /// The host function returned a value of another type than its signature's (a bug).
     BadResult(&'static str),
+    /// The host function panicked; the panic was caught before it reached wasmi.
+    Panicked {
+        /// The host function's name.
+        function: &'static str,
+        /// The panic's message.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for HostTrap {
@@ -59,6 +78,9 @@ impl std::fmt::Display for HostTrap {
             HostTrap::Missing(name) => write!(f, "call to a missing function env:{name}"),
             HostTrap::NoState(name) => write!(f, "{name}: host state unavailable"),
             HostTrap::BadResult(name) => write!(f, "{name}: result does not match the signature"),
+            HostTrap::Panicked { function, message } => {
+                write!(f, "host function `{function}` panicked: {message}")
+            }
         }
     }
 }
@@ -66,9 +88,14 @@ impl std::fmt::Display for HostTrap {
 impl wasmi::errors::HostError for HostTrap {}
 
 /// Resolves the module's imports in `module.imports()` order.
+///
+/// With `test_panics` (a test hook), the imports named by
+/// [`crate::panic_guard::TEST_PANIC_IN_ENGINE`] and
+/// [`crate::panic_guard::TEST_PANIC_IN_HOST_FUNCTION`] become panicking functions.
 pub(crate) fn resolve_imports(
     module: &Module,
     allow_missing: bool,
+    test_panics: bool,
 ) -> Result<Vec<ImportSlot>, LoadError> {
     let mut slots = Vec::new();
     let mut missing = Vec::new();
@@ -81,6 +108,15 @@ pub(crate) fn resolve_imports(
         }
         let name = import.name();
         match import.ty() {
+            ExternType::Func(ty)
+                if test_panics
+                    && (name == TEST_PANIC_IN_ENGINE || name == TEST_PANIC_IN_HOST_FUNCTION) =>
+            {
+                slots.push(ImportSlot::TestPanic {
+                    in_host_function: name == TEST_PANIC_IN_HOST_FUNCTION,
+                    ty: ty.clone(),
+                });
+            }
             ExternType::Func(ty) => match HostFunction::from_name(name) {
                 Some(function) => {
                     let expected = function.signature();
@@ -143,6 +179,25 @@ pub(crate) fn link(
                 )))
             }
             ImportSlot::Memory => memory.map(Extern::Memory),
+            ImportSlot::TestPanic {
+                in_host_function,
+                ty,
+            } => {
+                let in_host_function = *in_host_function;
+                Some(Extern::Func(Func::new(
+                    &mut *store,
+                    ty.clone(),
+                    move |mut caller, _params, _results| {
+                        if in_host_function {
+                            guarded(&mut caller, TEST_PANIC_IN_HOST_FUNCTION, |_, _| {
+                                std::panic::panic_any(TEST_PANIC_MESSAGE)
+                            })
+                        } else {
+                            std::panic::panic_any(TEST_PANIC_MESSAGE)
+                        }
+                    },
+                )))
+            }
         })
         .collect()
 }
@@ -153,7 +208,22 @@ fn dispatch(
     function: HostFunction,
     args: &[Value],
 ) -> Result<Option<Value>, wasmi::Error> {
-    let no_state = || wasmi::Error::host(HostTrap::NoState(function.name()));
+    guarded(caller, function.name(), |state, guest| {
+        invoke(function, state, guest, args)
+    })?
+    .map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))
+}
+
+/// Runs `run` (host function `name`) on the call's host state, taken out of the store, and
+/// memory. A panic of `run` is caught here, before it reaches wasmi: the host state goes back
+/// into the store either way, and the panic becomes [`HostTrap::Panicked`] (see
+/// [`crate::panic_guard`]).
+fn guarded<R>(
+    caller: &mut Caller<'_, StoreData>,
+    name: &'static str,
+    run: impl FnOnce(&mut HostState, &mut GuestMemory<&mut Caller<'_, StoreData>>) -> R,
+) -> Result<R, wasmi::Error> {
+    let no_state = || wasmi::Error::host(HostTrap::NoState(name));
     let (memory, max_pages) = {
         let data = caller.data();
         (data.memory.ok_or_else(no_state)?, data.allocator_max_pages)
@@ -161,10 +231,15 @@ fn dispatch(
     let mut state = caller.data_mut().host.take().ok_or_else(no_state)?;
     let result = {
         let mut guest = GuestMemory::new(memory, &mut *caller, max_pages);
-        invoke(function, &mut state, &mut guest, args)
+        crate::panic_guard::catch(|| run(&mut state, &mut guest))
     };
     caller.data_mut().host = Some(state);
-    result.map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))
+    result.map_err(|message| {
+        wasmi::Error::host(HostTrap::Panicked {
+            function: name,
+            message,
+        })
+    })
 }
 
 /// The single result of `function`, which must have this type.

@@ -31,6 +31,13 @@ pub(crate) fn classify(
                 (error, memory_related)
             }
             HostTrap::Missing(name) => (CallError::MissingFunctionCalled(name.clone()), false),
+            HostTrap::Panicked { function, message } => (
+                CallError::HostFunctionPanicked {
+                    function: function.to_string(),
+                    message: message.clone(),
+                },
+                false,
+            ),
             HostTrap::NoState(_) | HostTrap::BadResult(_) => {
                 (CallError::Engine(trap.to_string()), false)
             }

@@ -2,8 +2,10 @@
 //! conformance.
 
 mod cli_common;
+mod node_template_common;
 
-use cli_common::{chain_spec, subexec, temp, TempPath};
+use cli_common::{subexec, temp, TempPath};
+use node_template_common::CHAIN_SPEC;
 
 #[test]
 fn run_without_a_runtime_runs_the_demo() {
@@ -41,7 +43,7 @@ fn run_core_version_from_the_chain_spec() {
     let out = subexec(&[
         "run",
         "--chain-spec",
-        chain_spec(),
+        CHAIN_SPEC,
         "--call",
         "Core_version",
         "--allow-missing-host-functions",
@@ -66,7 +68,7 @@ fn run_core_version_from_the_chain_spec() {
 #[test]
 fn bad_input_exits_2_with_the_cause_chain() {
     // The node-template runtime imports crypto functions the host does not provide.
-    let out = subexec(&["run", "--chain-spec", chain_spec()]);
+    let out = subexec(&["run", "--chain-spec", CHAIN_SPEC]);
     assert_eq!(out.code, 2);
     assert!(
         out.stderr.starts_with("error: cannot load the runtime\n"),
@@ -169,7 +171,7 @@ fn write_classic(test: &str) -> TempPath {
 
 #[test]
 fn inspect_reports_the_node_template_blob() {
-    let out = subexec(&["inspect", chain_spec()]);
+    let out = subexec(&["inspect", CHAIN_SPEC]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let s = &out.stdout;
     // Figures from expected.json: 140 020-byte compressed blob, 502 942-byte wasm, env.memory
@@ -315,7 +317,7 @@ fn inspect_tells_the_two_abis_apart() {
 
 #[test]
 fn inspect_json_carries_the_expected_json_figures() {
-    let out = subexec(&["inspect", "--json", chain_spec()]);
+    let out = subexec(&["inspect", "--json", CHAIN_SPEC]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     // expected.json: 140 020 / 502 942 bytes, 29 function imports + env.memory, spec 100,

@@ -2,23 +2,10 @@
 //! function body, and the first call on a fresh engine uses exactly the fuel later calls use.
 
 mod common;
+mod node_template_common;
 
-use std::path::PathBuf;
-
-use serde_json::Value;
 use subexec_executor::{empty_storage, Executor, LoadError, Runtime};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
-
-/// The node-template runtime's `:code`.
-fn node_template() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/node-template/chainspec.json");
-    let spec: Value = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .expect(":code");
-    hex::decode(code.trim_start_matches("0x")).expect("hex")
-}
 
 fn metered() -> Executor {
     Executor::builder()
@@ -37,7 +24,7 @@ fn fuel(runtime: &Runtime, method: &str) -> u64 {
 
 #[test]
 fn first_call_on_a_fresh_engine_uses_the_fuel_of_later_calls() {
-    let code = node_template();
+    let code = node_template_common::code();
     // Core_version first: it translates what it reaches.
     let first = metered().load(&code).expect("loads");
     let cold = fuel(&first, "Core_version");

@@ -15,11 +15,9 @@
 //! and the step.
 
 mod common;
-
-use std::path::PathBuf;
+mod node_template_common;
 
 use parity_scale_codec::Encode;
-use serde_json::Value;
 use subexec_executor::storage::StorageState;
 use subexec_executor::{
     empty_storage, CallError, CallOutcome, Executor, HeapAllocStrategy, InstanceReuse, Runtime,
@@ -142,22 +140,12 @@ const KINDS: [Kind; 4] = [
     Kind::Handwritten,
 ];
 
-fn node_template() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/node-template/chainspec.json");
-    let spec: Value = serde_json::from_slice(&std::fs::read(path).expect("chain spec")).unwrap();
-    let code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .expect(":code");
-    hex::decode(code.trim_start_matches("0x")).expect("hex")
-}
-
 /// The blobs, in `KINDS` order.
 fn blobs() -> Vec<Vec<u8>> {
     vec![
         CLASSIC.to_vec(),
         GUEST_ALLOCATOR.to_vec(),
-        node_template(),
+        node_template_common::code(),
         common::runtime_wasm(),
     ]
 }

@@ -1,7 +1,10 @@
 //! The real Substrate node-template runtime from `shared/conformance/node-template`.
 
+mod node_template_common;
+
 use std::path::PathBuf;
 
+use node_template_common::code;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subexec_executor::blob::{decompress, is_compressed, CODE_BLOB_BOMB_LIMIT};
@@ -15,15 +18,6 @@ fn conformance(file: &str) -> PathBuf {
 
 fn expected() -> Value {
     serde_json::from_slice(&std::fs::read(conformance("expected.json")).unwrap()).unwrap()
-}
-
-fn code() -> Vec<u8> {
-    let spec: Value =
-        serde_json::from_slice(&std::fs::read(conformance("chainspec.json")).unwrap()).unwrap();
-    let hex_code = spec["genesis"]["raw"]["top"]["0x3a636f6465"]
-        .as_str()
-        .unwrap();
-    hex::decode(hex_code.trim_start_matches("0x")).unwrap()
 }
 
 /// The crypto host functions the runtime imports are not provided yet; the calls tested here

@@ -188,6 +188,10 @@ pub fn run(data: &[u8]) {
         return;
     };
     let first = runtime.version().map_err(|e| e.to_string());
+    // An engine panic (typed by the executor) is a crash for the fuzzer.
+    if let Some(first_panic) = runtime.poisoned() {
+        panic!("version(): the wasm engine panicked: {first_panic}");
+    }
     let second = runtime.version().map_err(|e| e.to_string());
     assert_eq!(first, second, "version() is not deterministic");
     if runtime.embedded_version().is_none() {

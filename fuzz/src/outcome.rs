@@ -74,6 +74,16 @@ pub fn digest(bytes: &[u8]) -> [u8; 32] {
 pub fn call_canonical(runtime: &Runtime, method: &str, input: &[u8]) -> Vec<u8> {
     let mut storage = subexec_executor::empty_storage();
     let result = runtime.call(&mut storage, method, input);
+    // The executor turns an engine or host-function panic into an error so a node survives
+    // it; for the fuzzer it is a bug to report, so it stays a crash.
+    if let Err(
+        error @ (CallError::EnginePanicked { .. }
+        | CallError::HostFunctionPanicked { .. }
+        | CallError::RuntimePoisoned { .. }),
+    ) = &result
+    {
+        panic!("{method}: {error}");
+    }
     encode_call(&result, &storage.changes())
 }
 

@@ -44,6 +44,12 @@ impl Inner {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Drops every idle instance (outside the lock).
+    pub fn clear(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(idle);
+    }
+
     fn grows(&self, plan: MemoryPlan, method: &str) -> bool {
         let growing = self.growing.lock().unwrap_or_else(|e| e.into_inner());
         growing.iter().any(|(p, m)| *p == plan && m == method)
@@ -293,7 +299,8 @@ impl Runtime {
         if !same_size && plan.backing != Backing::Lazy {
             inner.record_growth(plan, method);
         }
-        if out.reusable && (same_size || plan.backing == Backing::Lazy) {
+        let poisoned = self.prepared.poison.is_set();
+        if out.reusable && !poisoned && (same_size || plan.backing == Backing::Lazy) {
             match pooled.reset(&image) {
                 Ok(()) => inner.put(pooled, max_idle),
                 Err(reason) => {

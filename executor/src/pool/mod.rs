@@ -111,6 +111,12 @@ impl Pool {
         Self::default()
     }
 
+    /// Drops every idle instance (a poisoned runtime's, see [`crate::panic_guard`]).
+    pub fn clear(&self) {
+        #[cfg(target_os = "linux")]
+        self.inner.clear();
+    }
+
     /// Number of idle instances.
     pub fn idle(&self) -> usize {
         #[cfg(target_os = "linux")]

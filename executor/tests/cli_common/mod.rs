@@ -25,14 +25,6 @@ pub fn subexec(args: &[&str]) -> Out {
     }
 }
 
-/// The node-template chain spec of the shared conformance data.
-pub fn chain_spec() -> &'static str {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/chainspec.json"
-    )
-}
-
 /// A file path in a temporary directory of its own, removed (with the file) on drop.
 pub struct TempPath {
     path: PathBuf,
