@@ -9,7 +9,8 @@ finding 4: `memory.grow` in wasmi 2.0.0). This script disassembles a binary with
 and lists every `wasmi::engine::executor::handler::exec::*` function that makes an indirect
 call through a register (the shape of a non-tail dispatch: `call *(%reg)` / `call *%reg`),
 unless the function also ends its dispatch with an indirect jump and the call targets a
-known helper (`exec_copy_span_*`, used by `branch_table_span_*`).
+known helper (`exec_copy_span_*`, used by `branch_table_span_*`). The `*_out_of_line` helpers
+of vendor/wasmi/PATCHES.md (patch 2) are not handlers and are skipped.
 
 Usage: scripts/check-tail-dispatch.py target/release/subexec
 Exit status 1 lists the offending handlers. Needs binutils' objdump (x86-64 or aarch64).
@@ -44,7 +45,13 @@ def main():
             bodies.setdefault(name, [])
         else:
             bodies[name].append(ins)
-    handlers = {n: b for n, b in bodies.items() if "wasmi::engine::executor::handler::exec::" in n}
+    # `*_out_of_line` are the helpers of vendor/wasmi/PATCHES.md patch 2: ordinary functions
+    # that return to their handler, not handlers.
+    handlers = {
+        n: b
+        for n, b in bodies.items()
+        if "wasmi::engine::executor::handler::exec::" in n and not n.endswith("_out_of_line")
+    }
     if not handlers:
         sys.exit("no wasmi handlers found: is this a release build with symbols?")
     register_call = re.compile(r"^(call|blr)\s+\*?\(?%?[a-z0-9]+\)?$")

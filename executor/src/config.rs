@@ -11,8 +11,9 @@
 //! over every body at `Module::new`, so an invalid blob is still a load error), but a function
 //! is translated to wasmi's bytecode only when first called. Time to first result is then
 //! decompress + parse/validate + instantiate + translating the functions the call reaches, not
-//! the whole module. A function is translated once per engine, and the translation is the
-//! one eager compilation would produce (same translator, same fuel instructions).
+//! the whole module. A function is translated once per engine (one per compiled runtime, see
+//! [`crate::runtime`]), and the translation is the one eager compilation would produce (same
+//! translator, same fuel instructions).
 //!
 //! Fuel stays deterministic: wasmi charges a lazily translated function's translation (7 fuel
 //! per byte by default) to the call that first reaches it, so the first call on an engine would
@@ -208,7 +209,8 @@ impl ExecutorBuilder {
         &self.settings
     }
 
-    /// Creates the executor (one wasmi engine and an empty code cache).
+    /// Creates the executor (an empty code cache; each runtime it compiles gets its own wasmi
+    /// engine).
     pub fn build(self) -> Executor {
         Executor::with_settings(self.settings)
     }

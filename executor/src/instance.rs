@@ -82,10 +82,11 @@ fn engine_panicked(store: &mut StoreContextMut<'_, StoreData>, error: CallError)
 }
 
 impl Runtime {
-    /// A new store for one instance under `plan` (no fuel set yet).
+    /// A new store for one instance under `plan` (no fuel set yet), on the engine the
+    /// runtime was compiled with.
     pub(crate) fn new_store(&self, plan: MemoryPlan) -> Store<StoreData> {
         let mut store = Store::new(
-            self.executor.engine(),
+            self.prepared.module.engine(),
             StoreData {
                 host: None,
                 memory: None,

@@ -26,7 +26,7 @@
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`demo`]: the demo workload (`Demo_initialize`, then a block of four transfers) that
 //!   `subexec run` runs by default, the determinism test digests and a bench times.
-//! - [`runtime`]: [`Executor`] (engine + code cache) and [`Runtime`].
+//! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
 //!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
 //!   errors to [`CallError`]s.
