@@ -25,6 +25,7 @@
 //! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
+use subexec_host_functions::storage::TransactionError;
 use subexec_host_functions::{HostCallStats, StorageState};
 use wasmi::ExternType;
 
@@ -106,7 +107,6 @@ impl Runtime {
     ) -> Result<CallOutcome, CallError> {
         self.prepared.poison.check()?;
         check_entry_point(&self.prepared, method)?;
-        let transaction = |e| CallError::Engine(format!("storage transaction: {e}"));
         storage.start_transaction();
         let result = match self.prepared.mode {
             RuntimeMode::Classic => self.call_classic(storage, method, input, options),
@@ -119,9 +119,9 @@ impl Runtime {
         // call's, failed or not, are kept, as Substrate keeps them.
         match &result {
             Err(error) if crate::panic_guard::is_panic(error) => {
-                storage.rollback_transaction().map_err(transaction)?
+                storage.rollback_transaction().map_err(transaction_error)?
             }
-            _ => storage.commit_transaction().map_err(transaction)?,
+            _ => storage.commit_transaction().map_err(transaction_error)?,
         }
         if self.prepared.poison.is_set() {
             self.executor.evict(&self.prepared);
@@ -139,23 +139,20 @@ impl Runtime {
         options: &CallOptions,
     ) -> Result<CallOutcome, CallError> {
         let trace = options.trace_allocations;
-        let transaction = |e| CallError::Engine(format!("storage transaction: {e}"));
         let mut backing = match self.static_heap_is_lazy() {
             true => Backing::Lazy,
             false => Backing::PreGrown,
         };
         let mut run = self.run(storage, method, input, backing, trace);
         if run.retry_pre_grown {
-            storage.rollback_transaction().map_err(transaction)?;
-            storage.start_transaction();
+            restart_transaction(storage)?;
             log::debug!(target: "subexec", "{method}: lazily backed run failed, re-running pre-grown");
             backing = Backing::PreGrown;
             run = self.run(storage, method, input, backing, trace);
         }
         if let Err(error) = &run.result {
             if !trace && crate::diagnostics::is_out_of_memory(error) {
-                storage.rollback_transaction().map_err(transaction)?;
-                storage.start_transaction();
+                restart_transaction(storage)?;
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
                 let traced = self.run(storage, method, input, backing, true);
                 run.result = match traced.result {
@@ -228,6 +225,18 @@ impl Runtime {
             retry_pre_grown: out.retry && plan.backing == Backing::Lazy,
         }
     }
+}
+
+/// The per-call storage transaction could not be closed: an engine-level failure.
+fn transaction_error(error: TransactionError) -> CallError {
+    CallError::Engine(format!("storage transaction: {error}"))
+}
+
+/// Discards the call's changes so far and opens a new per-call transaction, before a re-run.
+fn restart_transaction(storage: &mut StorageState) -> Result<(), CallError> {
+    storage.rollback_transaction().map_err(transaction_error)?;
+    storage.start_transaction();
+    Ok(())
 }
 
 fn check_entry_point(prepared: &Prepared, method: &str) -> Result<(), CallError> {
