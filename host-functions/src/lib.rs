@@ -68,11 +68,13 @@
 #![forbid(unsafe_code)]
 
 mod dispatch;
+pub mod effects;
 mod error;
 mod functions;
 mod host_allocator;
 mod host_state;
 pub mod memory_access;
+pub mod offchain;
 mod registry;
 mod runtime_version;
 mod stats;
@@ -80,11 +82,13 @@ pub mod storage;
 mod style;
 
 pub use dispatch::invoke;
+pub use effects::{OffchainIndexChange, TransactionIndexOperation};
 pub use error::{HostError, HostErrorCause};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
+pub use offchain::{InMemoryOffchain, OffchainContext};
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Signature, Value, ValueType};
