@@ -50,6 +50,7 @@
 
 pub mod blob;
 pub mod call;
+mod call_context;
 pub mod comparison;
 pub mod config;
 pub mod conformance;
