@@ -27,7 +27,7 @@
 //!   the other mode's functions. [`HostCallStats`] counts calls and boundary bytes. The
 //!   choices where RFC-0145 is ambiguous are in `docs/MODES.md`.
 //!
-//! # Where `../shared/spec/abi.md` and the Substrate crates differ (the crates win)
+//! # Where `docs/ABI.md` and the Substrate crates differ (the crates win)
 //! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
 //!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
 //!   UTF-8 traps.
