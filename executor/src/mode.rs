@@ -6,7 +6,7 @@
 //! with both kinds is refused, naming both lists ([`LoadError::MixedEntryPoints`]); one with
 //! neither is classic (calls will find no entry point and say so).
 //!
-//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`]): a
+//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`](subexec_host_functions::FunctionStyle::allowed_in)): a
 //! guest-allocator runtime may not import host-allocating functions (`ext_allocator_*`,
 //! `ext_storage_get_version_1`, the version-1 hashes, …) nor `env.memory` (it owns its memory
 //! and exports it); a classic runtime may not import the RFC-0145 functions. Every offending

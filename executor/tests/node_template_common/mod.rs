@@ -27,7 +27,8 @@ pub const CHAIN_SPEC: &str = concat!(
 
 /// The node-template runtime blob: the chain spec's genesis `:code`.
 pub fn code() -> Vec<u8> {
-    let spec = std::fs::read(CHAIN_SPEC).expect("the node-template chain spec (conformance/third-party)");
+    let spec =
+        std::fs::read(CHAIN_SPEC).expect("the node-template chain spec (conformance/third-party)");
     let mut genesis = GenesisStorage::from_json(&spec).expect("a raw chain spec");
     genesis.top.remove(CODE_KEY).expect("a genesis `:code`")
 }
