@@ -112,6 +112,9 @@ pub enum HostErrorCause {
     /// `ext_input_read_version_1` called a second time: the input is delivered once.
     #[error("the call's input was already read")]
     InputAlreadyRead,
+    /// An external host function (`crate::invoke_external`) failed with this message.
+    #[error("{0}")]
+    External(String),
     /// The node's storage backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),

@@ -6,6 +6,9 @@
 //!   [`HostFunction`] when it loads a module ([`HostFunction::from_name`]), checks its
 //!   [`HostFunction::signature`], and on every call hands the variant, the raw [`Value`]
 //!   arguments and the guest memory to [`invoke`].
+//! - **Open to the ecosystem's own host functions.** Any `sp_wasm_interface::Function` (what
+//!   `#[runtime_interface]` generates, e.g. cumulus' `storage_proof_size`) runs on the same
+//!   memory and allocator through [`invoke_external`] ([`external`]).
 //! - **Engine-agnostic memory.** Guest memory is anything implementing
 //!   [`subexec_allocator::Memory`]; every access is range-checked in `u64` before a host buffer
 //!   is sized from guest input ([`memory_access`]).
@@ -69,6 +72,7 @@
 
 mod dispatch;
 mod error;
+pub mod external;
 mod functions;
 mod host_allocator;
 mod host_state;
@@ -82,6 +86,7 @@ mod style;
 
 pub use dispatch::invoke;
 pub use error::{HostError, HostErrorCause};
+pub use external::{invoke_external, ExternalContext};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
@@ -89,7 +94,7 @@ pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
-pub use sp_wasm_interface::{Signature, Value, ValueType};
+pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
 pub use stats::HostCallStats;
 pub use storage::{StateVersion, StorageState};
 pub use style::{FunctionStyle, HostMode};
