@@ -49,6 +49,7 @@
 
 pub mod blob;
 pub mod call;
+mod call_context;
 pub mod config;
 pub mod diagnostics;
 pub mod error;

@@ -32,6 +32,14 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
     ty.params() == [ValType::I32] && ty.results() == [ValType::I64]
 }
 
+/// The mode `module`'s entry points say, before its imports are resolved (a few import names
+/// mean different functions in the two modes: [`HostFunction::resolve`]).
+///
+/// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
+pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
+    detect(module, &[])
+}
+
 /// The mode of `module`, or why it has none.
 pub(crate) fn detect(module: &Module, imports: &[ImportSlot]) -> Result<RuntimeMode, LoadError> {
     let mut classic = Vec::new();

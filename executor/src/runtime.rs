@@ -251,6 +251,7 @@ impl Executor {
         let (module, mutable_globals) = self.compile(&wasm)?;
         let imports = resolve_imports(
             &module,
+            crate::mode::entry_mode(&module)?,
             self.inner.settings.allow_missing_host_functions,
             self.inner.test_panics,
             &self.inner.settings.host_functions,

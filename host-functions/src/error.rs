@@ -115,6 +115,13 @@ pub enum HostErrorCause {
     /// An external host function (`crate::invoke_external`) failed with this message.
     #[error("{0}")]
     External(String),
+    /// An `ext_offchain_*` function called without an [`crate::OffchainContext`] (Substrate
+    /// panics likewise: "… can be called only in the offchain worker context").
+    #[error("no offchain context: this function can only be called in an offchain context")]
+    NoOffchainContext,
+    /// An offchain `StorageKind` other than 0 (`PERSISTENT`) or 1 (`LOCAL`).
+    #[error("invalid offchain storage kind {0}: expected 0 (PERSISTENT) or 1 (LOCAL)")]
+    InvalidStorageKind(u32),
     /// The node's storage backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),

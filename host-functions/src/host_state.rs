@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use subexec_allocator::{AllocationRecorder, AllocationStats, AllocationTrace, Memory};
 
+use crate::effects::{OffchainIndex, OffchainIndexChange, TransactionIndexOperation};
 use crate::error::{HostError, HostErrorCause};
 use crate::host_allocator::{HostAllocator, INPUT_SITE};
 use crate::keystore::Keystore;
+use crate::offchain::OffchainContext;
 use crate::runtime_version::ReadRuntimeVersion;
 use crate::stats::HostCallStats;
 use crate::storage::{StateVersion, StorageState};
@@ -39,6 +41,12 @@ pub struct HostState {
     pub(crate) use_dalek: bool,
     /// The open deprecated batch verification: all verified so far were valid.
     pub(crate) batch_verification: Option<bool>,
+    /// The offchain context lent to the call, if any ([`HostState::set_offchain`]).
+    pub(crate) offchain: Option<Arc<dyn OffchainContext>>,
+    /// `ext_offchain_index_*` writes, transactional with the runtime's storage transactions.
+    pub(crate) offchain_index: OffchainIndex,
+    /// `ext_transaction_index_*` operations, in call order.
+    pub(crate) transaction_index: Vec<TransactionIndexOperation>,
 }
 
 impl std::fmt::Debug for HostState {
@@ -73,6 +81,9 @@ impl HostState {
             keystore: None,
             use_dalek: false,
             batch_verification: None,
+            offchain: None,
+            offchain_index: OffchainIndex::default(),
+            transaction_index: Vec::new(),
         }
     }
 
@@ -127,6 +138,25 @@ impl HostState {
     /// registered (chains that enable it for their oldest blocks). Off by default.
     pub fn set_use_dalek(&mut self, use_dalek: bool) {
         self.use_dalek = use_dalek;
+    }
+
+    /// Lends the call an offchain context for the `ext_offchain_*` functions (`None`: they
+    /// fail the call, as in Substrate without the offchain extensions). The offchain index
+    /// (`ext_offchain_index_*`) works without one.
+    pub fn set_offchain(&mut self, offchain: Option<Arc<dyn OffchainContext>>) {
+        self.offchain = offchain;
+    }
+
+    /// The offchain-database changes of the call (`ext_offchain_index_*`), in key order, final
+    /// value per key; writes inside runtime transactions that were rolled back, or left open,
+    /// are not among them. Taking them ends the index's transactions: call at the end.
+    pub fn take_offchain_index_changes(&mut self) -> Vec<OffchainIndexChange> {
+        self.offchain_index.finish()
+    }
+
+    /// The call's `ext_transaction_index_*` operations, in call order.
+    pub fn take_transaction_index(&mut self) -> Vec<TransactionIndexOperation> {
+        std::mem::take(&mut self.transaction_index)
     }
 
     /// The allocator's statistics so far.

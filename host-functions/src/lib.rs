@@ -71,6 +71,7 @@
 #![forbid(unsafe_code)]
 
 mod dispatch;
+pub mod effects;
 mod error;
 pub mod external;
 mod functions;
@@ -78,6 +79,7 @@ mod host_allocator;
 mod host_state;
 pub mod keystore;
 pub mod memory_access;
+pub mod offchain;
 mod registry;
 mod runtime_version;
 mod stats;
@@ -85,6 +87,7 @@ pub mod storage;
 mod style;
 
 pub use dispatch::invoke;
+pub use effects::{OffchainIndexChange, TransactionIndexOperation};
 pub use error::{HostError, HostErrorCause};
 pub use external::{invoke_external, ExternalContext};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
@@ -92,6 +95,7 @@ pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
+pub use offchain::{InMemoryOffchain, OffchainContext};
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
