@@ -49,9 +49,11 @@
 
 pub mod blob;
 pub mod call;
+mod call_context;
 pub mod config;
 pub mod diagnostics;
 pub mod error;
+pub mod external;
 pub mod heap;
 mod instance;
 mod linker;
@@ -72,6 +74,7 @@ use std::sync::Arc;
 pub use call::{CallOptions, CallOutcome};
 pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
+pub use external::HostFunctionSet;
 pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};

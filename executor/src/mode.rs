@@ -18,6 +18,7 @@ use wasmi::{ExternType, FuncType, Module, ValType};
 
 use crate::error::LoadError;
 use crate::linker::ImportSlot;
+use crate::runtime::MemorySource;
 
 /// The ABI of a runtime: re-exported from `subexec-host-functions`.
 pub type RuntimeMode = HostMode;
@@ -32,8 +33,22 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
     ty.params() == [ValType::I32] && ty.results() == [ValType::I64]
 }
 
+/// The mode `module`'s entry points say, before its imports are resolved (a few import names
+/// mean different functions in the two modes: [`HostFunction::resolve`]).
+///
+/// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
+pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
+    detect(module, &[])
+}
+
 /// The mode of `module`, or why it has none.
-pub(crate) fn detect(module: &Module, imports: &[ImportSlot]) -> Result<RuntimeMode, LoadError> {
+/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
+/// after the load-time rewrite, which is no import of the runtime's own.
+pub(crate) fn detect(
+    module: &Module,
+    imports: &[ImportSlot],
+    memory: MemorySource,
+) -> Result<RuntimeMode, LoadError> {
     let mut classic = Vec::new();
     let mut guest = Vec::new();
     for export in module.exports() {
@@ -59,7 +74,10 @@ pub(crate) fn detect(module: &Module, imports: &[ImportSlot]) -> Result<RuntimeM
             ImportSlot::Host(function) if !function.style().allowed_in(mode) => {
                 Some(function.name().to_string())
             }
-            ImportSlot::Memory if mode == HostMode::GuestAllocator => {
+            ImportSlot::Memory
+                if mode == HostMode::GuestAllocator
+                    && matches!(memory, MemorySource::Imported { .. }) =>
+            {
                 Some(crate::linker::MEMORY_IMPORT.to_string())
             }
             _ => None,
