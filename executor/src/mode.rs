@@ -38,7 +38,12 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
 ///
 /// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
 pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
-    detect(module, &[])
+    // With no imports to check, where the memory comes from cannot matter.
+    let no_memory = MemorySource::Defined {
+        minimum: 0,
+        maximum: None,
+    };
+    detect(module, &[], no_memory)
 }
 
 /// The mode of `module`, or why it has none.
