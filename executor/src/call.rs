@@ -177,7 +177,8 @@ impl Runtime {
             run = self.run(storage, method, input, backing, trace);
         }
         if let Err(error) = &run.result {
-            if !trace && crate::diagnostics::is_out_of_memory(error) {
+            let rerun = !self.executor.settings().run_once;
+            if rerun && !trace && crate::diagnostics::is_out_of_memory(error) {
                 restart_transaction(storage)?;
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
                 let traced = self.run(storage, method, input, backing, true);

@@ -4,6 +4,9 @@ use sp_wasm_interface::Value;
 use subexec_allocator::Memory;
 
 use crate::error::{HostError, HostErrorCause};
+use crate::functions::crypto::recover::Recovery;
+use crate::functions::crypto::verify::Check;
+use crate::functions::crypto::{batch, keystore as keys, recover, verify};
 use crate::functions::hashing::Algorithm;
 use crate::functions::trie_proof::TrieHasher;
 use crate::functions::{
@@ -11,7 +14,25 @@ use crate::functions::{
     rfc0145, storage, transaction_index, trie, trie_proof, wasm_tracing, Args,
 };
 use crate::host_state::HostState;
+use crate::keystore::Scheme;
 use crate::registry::HostFunction;
+
+const RECOVER_V1: Recovery = Recovery {
+    standard: false,
+    compressed: false,
+};
+const RECOVER_V2: Recovery = Recovery {
+    standard: true,
+    compressed: false,
+};
+const RECOVER_COMPRESSED_V1: Recovery = Recovery {
+    standard: false,
+    compressed: true,
+};
+const RECOVER_COMPRESSED_V2: Recovery = Recovery {
+    standard: true,
+    compressed: true,
+};
 
 /// Runs one host function.
 ///
@@ -91,6 +112,35 @@ pub fn invoke(
 
         F::PanicHandlerAbortOnPanicV1 => panic::abort_on_panic(state, memory, a),
 
+        F::CryptoEd25519VerifyV1 => verify::verify(Check::Ed25519, state, memory, a),
+        F::CryptoSr25519VerifyV1 => verify::verify(Check::Sr25519V1, state, memory, a),
+        F::CryptoSr25519VerifyV2 => verify::verify(Check::Sr25519V2, state, memory, a),
+        F::CryptoEcdsaVerifyV1 => verify::verify(Check::EcdsaV1, state, memory, a),
+        F::CryptoEcdsaVerifyV2 => verify::verify(Check::EcdsaV2, state, memory, a),
+        F::CryptoEcdsaVerifyPrehashedV1 => verify::ecdsa_prehashed(memory, a),
+        F::CryptoSecp256k1EcdsaRecoverV1 => recover::recover(RECOVER_V1, state, memory, a),
+        F::CryptoSecp256k1EcdsaRecoverV2 => recover::recover(RECOVER_V2, state, memory, a),
+        F::CryptoSecp256k1EcdsaRecoverCompressedV1 => {
+            recover::recover(RECOVER_COMPRESSED_V1, state, memory, a)
+        }
+        F::CryptoSecp256k1EcdsaRecoverCompressedV2 => {
+            recover::recover(RECOVER_COMPRESSED_V2, state, memory, a)
+        }
+        F::CryptoEd25519BatchVerifyV1 => batch::ed25519_batch_verify(memory, a),
+        F::CryptoSr25519BatchVerifyV1 => batch::batch_verify(Check::Sr25519V2, state, memory, a),
+        F::CryptoEcdsaBatchVerifyV1 => batch::batch_verify(Check::EcdsaV2, state, memory, a),
+        F::CryptoStartBatchVerifyV1 => batch::start(state),
+        F::CryptoFinishBatchVerifyV1 => batch::finish(state),
+        F::CryptoEd25519PublicKeysV1 => keys::public_keys(Scheme::Ed25519, state, memory, a),
+        F::CryptoEd25519GenerateV1 => keys::generate(Scheme::Ed25519, state, memory, a),
+        F::CryptoEd25519SignV1 => keys::sign(Scheme::Ed25519, state, memory, a),
+        F::CryptoSr25519PublicKeysV1 => keys::public_keys(Scheme::Sr25519, state, memory, a),
+        F::CryptoSr25519GenerateV1 => keys::generate(Scheme::Sr25519, state, memory, a),
+        F::CryptoSr25519SignV1 => keys::sign(Scheme::Sr25519, state, memory, a),
+        F::CryptoEcdsaPublicKeysV1 => keys::public_keys(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaGenerateV1 => keys::generate(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaSignV1 => keys::sign(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaSignPrehashedV1 => keys::ecdsa_sign_prehashed(state, memory, a),
         F::HashingKeccak512V1 => hashing::hash(Algorithm::Keccak512, state, memory, a),
         F::TrieKeccak256RootV1 => trie_proof::keccak_root(state, memory, a, false),
         F::TrieKeccak256RootV2 => trie_proof::keccak_root(state, memory, a, true),

@@ -13,6 +13,7 @@ use subexec_allocator::{AllocationRecorder, AllocationStats, AllocationTrace, Me
 use crate::effects::{OffchainIndex, OffchainIndexChange, TransactionIndexOperation};
 use crate::error::{HostError, HostErrorCause};
 use crate::host_allocator::{HostAllocator, INPUT_SITE};
+use crate::keystore::Keystore;
 use crate::offchain::OffchainContext;
 use crate::runtime_version::ReadRuntimeVersion;
 use crate::stats::HostCallStats;
@@ -34,6 +35,12 @@ pub struct HostState {
     /// The continuation cursor of the last RFC-0145 prefix removal that left keys.
     pub(crate) last_cursor: Option<Vec<u8>>,
     pub(crate) stats: HostCallStats,
+    /// The keystore lent to the call, if any ([`HostState::set_keystore`]).
+    pub(crate) keystore: Option<Arc<dyn Keystore>>,
+    /// `sp-io`'s `UseDalekExt`: ed25519 version 1 verifies with ed25519-dalek.
+    pub(crate) use_dalek: bool,
+    /// The open deprecated batch verification: all verified so far were valid.
+    pub(crate) batch_verification: Option<bool>,
     /// The offchain context lent to the call, if any ([`HostState::set_offchain`]).
     pub(crate) offchain: Option<Arc<dyn OffchainContext>>,
     /// `ext_offchain_index_*` writes, transactional with the runtime's storage transactions.
@@ -71,6 +78,9 @@ impl HostState {
             state_version: StateVersion::V1,
             last_cursor: None,
             stats: HostCallStats::default(),
+            keystore: None,
+            use_dalek: false,
+            batch_verification: None,
             offchain: None,
             offchain_index: OffchainIndex::default(),
             transaction_index: Vec::new(),
@@ -115,6 +125,19 @@ impl HostState {
     pub fn with_runtime_version_reader(mut self, reader: Arc<dyn ReadRuntimeVersion>) -> Self {
         self.runtime_version_reader = Some(reader);
         self
+    }
+
+    /// Lends the call a keystore for the `ext_crypto_*` keystore functions (`None`: they fail
+    /// the call, as in Substrate without a `KeystoreExt`).
+    pub fn set_keystore(&mut self, keystore: Option<Arc<dyn Keystore>>) {
+        self.keystore = keystore;
+    }
+
+    /// Verifies `ext_crypto_ed25519_verify_version_1` with ed25519-dalek instead of
+    /// ed25519-zebra: what a Substrate node does while `sp-io`'s `UseDalekExt` extension is
+    /// registered (chains that enable it for their oldest blocks). Off by default.
+    pub fn set_use_dalek(&mut self, use_dalek: bool) {
+        self.use_dalek = use_dalek;
     }
 
     /// Lends the call an offchain context for the `ext_offchain_*` functions (`None`: they

@@ -186,6 +186,57 @@ host_functions! {
     /// `abort_on_panic(message)`: records the message and traps.
     PanicHandlerAbortOnPanicV1 = "ext_panic_handler_abort_on_panic_version_1" (I64);
 
+    // ext_crypto_* (sp-io 49 `trait Crypto`; `functions::crypto`).
+    /// `ed25519_verify(sig: *[u8; 64], msg, public: *[u8; 32]) -> bool`.
+    CryptoEd25519VerifyV1 = "ext_crypto_ed25519_verify_version_1" (I32, I64, I32) -> I32;
+    /// `ed25519_batch_verify(sig, msg, public) -> bool` (deprecated, register-only).
+    CryptoEd25519BatchVerifyV1 = "ext_crypto_ed25519_batch_verify_version_1" (I32, I64, I32) -> I32;
+    /// `sr25519_verify(sig, msg, public) -> bool`, pre-audit signatures accepted.
+    CryptoSr25519VerifyV1 = "ext_crypto_sr25519_verify_version_1" (I32, I64, I32) -> I32;
+    /// `sr25519_verify(sig, msg, public) -> bool`.
+    CryptoSr25519VerifyV2 = "ext_crypto_sr25519_verify_version_2" (I32, I64, I32) -> I32;
+    /// `sr25519_batch_verify(sig, msg, public) -> bool` (deprecated, register-only).
+    CryptoSr25519BatchVerifyV1 = "ext_crypto_sr25519_batch_verify_version_1" (I32, I64, I32) -> I32;
+    /// `ecdsa_verify(sig: *[u8; 65], msg, public: *[u8; 33]) -> bool`, overflowing r/s reduced.
+    CryptoEcdsaVerifyV1 = "ext_crypto_ecdsa_verify_version_1" (I32, I64, I32) -> I32;
+    /// `ecdsa_verify(sig, msg, public) -> bool`.
+    CryptoEcdsaVerifyV2 = "ext_crypto_ecdsa_verify_version_2" (I32, I64, I32) -> I32;
+    /// `ecdsa_verify_prehashed(sig, msg: *[u8; 32], public) -> bool`.
+    CryptoEcdsaVerifyPrehashedV1 = "ext_crypto_ecdsa_verify_prehashed_version_1" (I32, I32, I32) -> I32;
+    /// `ecdsa_batch_verify(sig, msg, public) -> bool` (deprecated, register-only).
+    CryptoEcdsaBatchVerifyV1 = "ext_crypto_ecdsa_batch_verify_version_1" (I32, I64, I32) -> I32;
+    /// `start_batch_verify()` (deprecated, register-only).
+    CryptoStartBatchVerifyV1 = "ext_crypto_start_batch_verify_version_1" ();
+    /// `finish_batch_verify() -> bool` (deprecated, register-only).
+    CryptoFinishBatchVerifyV1 = "ext_crypto_finish_batch_verify_version_1" () -> I32;
+    /// `secp256k1_ecdsa_recover(sig: *[u8; 65], msg: *[u8; 32]) -> Result<[u8; 64], _>`.
+    CryptoSecp256k1EcdsaRecoverV1 = "ext_crypto_secp256k1_ecdsa_recover_version_1" (I32, I32) -> I64;
+    /// `secp256k1_ecdsa_recover` with standard (non-overflowing) r/s parsing.
+    CryptoSecp256k1EcdsaRecoverV2 = "ext_crypto_secp256k1_ecdsa_recover_version_2" (I32, I32) -> I64;
+    /// `secp256k1_ecdsa_recover_compressed(sig, msg) -> Result<[u8; 33], _>`.
+    CryptoSecp256k1EcdsaRecoverCompressedV1 = "ext_crypto_secp256k1_ecdsa_recover_compressed_version_1" (I32, I32) -> I64;
+    /// `secp256k1_ecdsa_recover_compressed` with standard r/s parsing.
+    CryptoSecp256k1EcdsaRecoverCompressedV2 = "ext_crypto_secp256k1_ecdsa_recover_compressed_version_2" (I32, I32) -> I64;
+    /// `ed25519_public_keys(key_type: *[u8; 4]) -> Vec<[u8; 32]>`.
+    CryptoEd25519PublicKeysV1 = "ext_crypto_ed25519_public_keys_version_1" (I32) -> I64;
+    /// `ed25519_generate(key_type, seed: Option<Vec<u8>>) -> *[u8; 32]`.
+    CryptoEd25519GenerateV1 = "ext_crypto_ed25519_generate_version_1" (I32, I64) -> I32;
+    /// `ed25519_sign(key_type, public: *[u8; 32], msg) -> Option<[u8; 64]>`.
+    CryptoEd25519SignV1 = "ext_crypto_ed25519_sign_version_1" (I32, I32, I64) -> I64;
+    /// `sr25519_public_keys(key_type) -> Vec<[u8; 32]>`.
+    CryptoSr25519PublicKeysV1 = "ext_crypto_sr25519_public_keys_version_1" (I32) -> I64;
+    /// `sr25519_generate(key_type, seed) -> *[u8; 32]`.
+    CryptoSr25519GenerateV1 = "ext_crypto_sr25519_generate_version_1" (I32, I64) -> I32;
+    /// `sr25519_sign(key_type, public, msg) -> Option<[u8; 64]>`.
+    CryptoSr25519SignV1 = "ext_crypto_sr25519_sign_version_1" (I32, I32, I64) -> I64;
+    /// `ecdsa_public_keys(key_type) -> Vec<[u8; 33]>`.
+    CryptoEcdsaPublicKeysV1 = "ext_crypto_ecdsa_public_keys_version_1" (I32) -> I64;
+    /// `ecdsa_generate(key_type, seed) -> *[u8; 33]`.
+    CryptoEcdsaGenerateV1 = "ext_crypto_ecdsa_generate_version_1" (I32, I64) -> I32;
+    /// `ecdsa_sign(key_type, public: *[u8; 33], msg) -> Option<[u8; 65]>`.
+    CryptoEcdsaSignV1 = "ext_crypto_ecdsa_sign_version_1" (I32, I32, I64) -> I64;
+    /// `ecdsa_sign_prehashed(key_type, public, msg: *[u8; 32]) -> Option<[u8; 65]>`.
+    CryptoEcdsaSignPrehashedV1 = "ext_crypto_ecdsa_sign_prehashed_version_1" (I32, I32, I32) -> I64;
     // The rest of sp-io 49's `SubstrateHostFunctions` (crypto aside) and cumulus' proof size.
     /// Keccak-512 → pointer to 64 bytes.
     HashingKeccak512V1 = "ext_hashing_keccak_512_version_1" (I64) -> I32;

@@ -80,7 +80,19 @@ impl HostFunction {
             | F::MiscPrintNumV1
             | F::MiscPrintUtf8V1
             | F::MiscPrintHexV1
-            | F::PanicHandlerAbortOnPanicV1 => Shared,
+            | F::PanicHandlerAbortOnPanicV1
+            // Crypto: verification returns an i32 and reads only guest buffers.
+            | F::CryptoEd25519VerifyV1
+            | F::CryptoEd25519BatchVerifyV1
+            | F::CryptoSr25519VerifyV1
+            | F::CryptoSr25519VerifyV2
+            | F::CryptoSr25519BatchVerifyV1
+            | F::CryptoEcdsaVerifyV1
+            | F::CryptoEcdsaVerifyV2
+            | F::CryptoEcdsaVerifyPrehashedV1
+            | F::CryptoEcdsaBatchVerifyV1
+            | F::CryptoStartBatchVerifyV1
+            | F::CryptoFinishBatchVerifyV1 => Shared,
 
             F::TrieBlake2256VerifyProofV1
             | F::TrieBlake2256VerifyProofV2
@@ -149,7 +161,21 @@ impl HostFunction {
             | F::TrieBlake2256RootV2
             | F::TrieBlake2256OrderedRootV1
             | F::TrieBlake2256OrderedRootV2
-            | F::MiscRuntimeVersionV1 => HostAllocating,
+            | F::MiscRuntimeVersionV1
+            | F::CryptoSecp256k1EcdsaRecoverV1
+            | F::CryptoSecp256k1EcdsaRecoverV2
+            | F::CryptoSecp256k1EcdsaRecoverCompressedV1
+            | F::CryptoSecp256k1EcdsaRecoverCompressedV2
+            | F::CryptoEd25519PublicKeysV1
+            | F::CryptoEd25519GenerateV1
+            | F::CryptoEd25519SignV1
+            | F::CryptoSr25519PublicKeysV1
+            | F::CryptoSr25519GenerateV1
+            | F::CryptoSr25519SignV1
+            | F::CryptoEcdsaPublicKeysV1
+            | F::CryptoEcdsaGenerateV1
+            | F::CryptoEcdsaSignV1
+            | F::CryptoEcdsaSignPrehashedV1 => HostAllocating,
 
             F::InputReadV1
             | F::StorageReadV2

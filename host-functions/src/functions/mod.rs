@@ -9,6 +9,7 @@
 
 pub(crate) mod allocator;
 pub(crate) mod child_storage;
+pub(crate) mod crypto;
 pub(crate) mod hashing;
 pub(crate) mod logging;
 pub(crate) mod misc;
