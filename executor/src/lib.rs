@@ -38,6 +38,10 @@
 //!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
 //! - [`conformance`]: the JSON conformance-vector format and its runner.
+//! - [`external`]: [`HostFunctionSet`], host functions an embedder adds
+//!   (`sp_wasm_interface::HostFunctions`, e.g. `#[runtime_interface]` sets).
+//! - `substrate` (feature `substrate`): `sp_core::traits::CodeExecutor` and
+//!   `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`.
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
@@ -69,6 +73,8 @@ pub mod runtime;
 mod runtime_version;
 mod scan;
 mod store;
+#[cfg(feature = "substrate")]
+pub mod substrate;
 mod trap;
 pub mod upgrade;
 pub mod version;
