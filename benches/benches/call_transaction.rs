@@ -29,13 +29,14 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use parity_scale_codec::Encode;
+use subexec_cli::demo;
 use subexec_executor::storage::{InMemoryBackend, StorageChanges, TrieId};
-use subexec_executor::{demo, empty_storage, Executor, Runtime};
+use subexec_executor::{empty_storage, Executor, Runtime};
 use subexec_host_functions::StorageState;
 use subexec_runtime_blobs::api::{entries, StorageParams};
 use subexec_runtime_blobs::CLASSIC;
 
-// node-template from the shared conformance data; one file with the executor's tests.
+// node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 

@@ -1,7 +1,7 @@
 //! Imports: resolved once per blob by name, linked into each call's store.
 //!
 //! At load ([`resolve_imports`]) every import is checked: it must come from module `env`; a
-//! function must be a known host function ([`HostFunction::from_name`]) with exactly its
+//! function must be a known host function ([`HostFunction::resolve`], for the runtime's mode) with exactly its
 //! signature (a wrong signature is always an error), or, when the embedder allows missing
 //! functions, it becomes a stub that traps with "call to a missing function env:NAME"; the only
 //! other import allowed is the memory `env.memory`. Missing functions are reported together.
@@ -20,7 +20,7 @@ use crate::memory::GuestMemory;
 use crate::panic_guard::{TEST_PANIC_IN_ENGINE, TEST_PANIC_IN_HOST_FUNCTION, TEST_PANIC_MESSAGE};
 use crate::store::StoreData;
 use subexec_host_functions::{
-    invoke, HostError, HostFunction, HostState, Signature, Value, ValueType,
+    invoke, HostError, HostFunction, HostMode, HostState, Signature, Value, ValueType,
 };
 use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, StoreContextMut, Val, ValType};
 
@@ -98,6 +98,7 @@ impl wasmi::errors::HostError for HostTrap {}
 /// [`crate::panic_guard::TEST_PANIC_IN_HOST_FUNCTION`] become panicking functions.
 pub(crate) fn resolve_imports(
     module: &Module,
+    mode: HostMode,
     allow_missing: bool,
     test_panics: bool,
     added: &HostFunctionSet,
@@ -126,7 +127,7 @@ pub(crate) fn resolve_imports(
                 slots.push(crate::external::resolve(added, name, ty)?);
             }
             ExternType::Func(ty) => {
-                match HostFunction::from_name(name).filter(|_| added.builtins()) {
+                match HostFunction::resolve(name, mode).filter(|_| added.builtins()) {
                     Some(function) => {
                         let expected = function.signature();
                         if !signature_matches(ty, &expected) {

@@ -251,6 +251,7 @@ impl Executor {
         let (module, mutable_globals) = self.compile(&wasm)?;
         let imports = resolve_imports(
             &module,
+            crate::mode::entry_mode(&module)?,
             self.inner.settings.allow_missing_host_functions,
             self.inner.test_panics,
             &self.inner.settings.host_functions,
@@ -359,6 +360,12 @@ impl Runtime {
     /// The blake2-256 hash of the blob this runtime was loaded from.
     pub fn code_hash(&self) -> CodeHash {
         self.prepared.code_hash
+    }
+
+    /// The executor that loaded this runtime (its settings and code cache; an upgrade loads
+    /// the new code through it).
+    pub fn executor(&self) -> &Executor {
+        &self.executor
     }
 
     /// The heap strategy of this handle's calls.

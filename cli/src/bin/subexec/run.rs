@@ -1,0 +1,212 @@
+//! `subexec run`: calls on a runtime over state that persists between calls (and, with
+//! `--state`, between runs). Without `--call`, `--runtime` or `--chain-spec` it runs the bundled
+//! demo workload (see `demo`).
+//!
+//! The runtime is the first of: `--runtime FILE`; the `:code` of the starting state (`--state`
+//! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
+//! an [`subexec_cli::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
+//! The state file is written only when every call succeeded (a failed run changes nothing).
+//!
+//! `--heap-report FILE` and `--memory-budget` record each call's allocations and report on
+//! them (`memory_report`); a call that runs out of memory still gets its heap map (at the
+//! failure) before the run fails.
+//!
+//! With `--json`, a run whose call fails still prints its document: the calls that succeeded,
+//! then the failed call's record (`out_of_memory`: its error, and the out-of-memory diagnosis
+//! as an object when it ran out of memory). The exit code and the error on stderr are the same
+//! as without `--json`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use subexec_cli::diagnostics::budget::MemoryBudget;
+use subexec_cli::upgrade::{Chain, ChainError, CODE_KEY};
+use subexec_executor::storage::{InMemoryBackend, StateVersion};
+use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy};
+
+use crate::failure::{Failure, Outcome};
+use crate::progress::Progress;
+use crate::{demo, memory_report, out_of_memory, report, source};
+
+/// `subexec run` arguments.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Runtime blob (raw or zstd-compressed wasm); the state starts empty.
+    #[arg(long, value_name = "FILE", conflicts_with = "chain_spec")]
+    runtime: Option<PathBuf>,
+    /// Raw chain spec: its genesis `:code` is the runtime and its genesis state the storage.
+    #[arg(long, value_name = "FILE")]
+    chain_spec: Option<PathBuf>,
+    /// State file: read at the start if it exists (instead of the chain spec's genesis),
+    /// written with the committed state at the end.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Entry point to call (default with a runtime: `Core_version`; without: the demo).
+    #[arg(long, value_name = "NAME")]
+    call: Option<String>,
+    /// Call input: hex (with or without 0x), or @FILE for a file's raw bytes.
+    #[arg(long, value_name = "HEX|@FILE", default_value = "")]
+    input: String,
+    /// Static heap of N extra pages (default: `:heappages`, else 2048).
+    #[arg(long, value_name = "N", conflicts_with = "dynamic_heap")]
+    heap_pages: Option<u32>,
+    /// Dynamic heap, growing up to the wasm32 limit.
+    #[arg(long)]
+    dynamic_heap: bool,
+    /// Fuel budget of each call (default: unmetered).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Link unknown host functions as stubs that trap when called.
+    #[arg(long)]
+    allow_missing_host_functions: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Record each call's allocations: write a heap map (SVG) to FILE (several calls: one file
+    /// each, numbered) and a summary (peak, waste, classes, host functions, headroom) to stderr.
+    #[arg(long, value_name = "FILE")]
+    heap_report: Option<PathBuf>,
+    /// Run under a memory budget and report the headroom: `validator` (the PVF default, 2080
+    /// pages in all) or a total page count. Warns above half of the validators' budget.
+    #[arg(long, value_name = "validator|PAGES", conflicts_with_all = ["heap_pages", "dynamic_heap"])]
+    memory_budget: Option<MemoryBudget>,
+}
+
+/// Runs `subexec run`.
+pub fn run(args: RunArgs) -> Outcome {
+    let executor = Executor::builder()
+        .fuel(args.fuel)
+        .allow_missing_host_functions(args.allow_missing_host_functions)
+        .build();
+    let is_demo = args.call.is_none() && args.runtime.is_none() && args.chain_spec.is_none();
+
+    let genesis = match (&args.state, &args.chain_spec) {
+        (Some(state), _) if state.exists() => source::genesis(state)?,
+        (_, Some(spec)) => source::genesis(spec)?,
+        _ => Default::default(),
+    };
+    let (code, origin) = match (&args.runtime, genesis.top.get(CODE_KEY)) {
+        (Some(path), _) => (source::blob(path)?, format!("from {}", path.display())),
+        (None, Some(code)) => (code.clone(), "from the state's :code".to_string()),
+        (None, None) => (
+            subexec_runtime_blobs::CLASSIC.to_vec(),
+            "bundled runtime-guest, classic ABI".to_string(),
+        ),
+    };
+    let runtime = executor
+        .load(&code)
+        .map_err(|e| Failure::input("cannot load the runtime", e))?;
+    let version = runtime.version().map_err(Failure::version)?;
+    let state_version = StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1);
+    let state = InMemoryBackend::new(genesis.top, genesis.children_default, state_version);
+    let heap = match (args.heap_pages, args.dynamic_heap, args.memory_budget) {
+        (_, _, Some(budget)) => Some(budget.heap_alloc_strategy()),
+        (Some(extra_pages), _, None) => Some(HeapAllocStrategy::Static { extra_pages }),
+        (None, true, None) => Some(HeapAllocStrategy::Dynamic {
+            maximum_pages: None,
+        }),
+        (None, false, None) => None,
+    };
+    let options = CallOptions {
+        trace_allocations: args.heap_report.is_some() || args.memory_budget.is_some(),
+        ..CallOptions::default()
+    };
+    let mut chain = Chain::new(runtime, state)
+        .map_err(Failure::chain)?
+        .with_heap_alloc_strategy(heap);
+
+    let calls = if is_demo {
+        demo::calls()
+    } else {
+        let call = args.call.clone().unwrap_or_else(|| "Core_version".into());
+        vec![(call, source::input(&args.input)?)]
+    };
+    if !args.json {
+        println!("{}", report::runtime_line(&chain, &origin));
+    }
+    let mut records = Vec::new();
+    let total = calls.len();
+    for (index, (method, input)) in calls.into_iter().enumerate() {
+        let result = {
+            let _progress = Progress::start(format!("{method} running"));
+            chain.call_with(&method, &input, &options)
+        };
+        let done = match result {
+            Ok(done) => done,
+            Err(error) => {
+                let mut record = out_of_memory::json_failed_call(&method, &error);
+                if let (
+                    Some(file),
+                    ChainError::Call {
+                        error: CallError::OutOfMemory(failure),
+                        ..
+                    },
+                ) = (&args.heap_report, &error)
+                {
+                    let path = memory_report::heap_map_path(file, index, total, &method);
+                    let (text, value) = memory_report::heap_report(&failure.trace, &method, &path)?;
+                    eprint!("{text}");
+                    if let serde_json::Value::Object(map) = &mut record {
+                        map.insert("heap_report".into(), value);
+                    }
+                }
+                if args.json {
+                    // The calls so far, then the failed one; the state is the committed one
+                    // (the failed call changed nothing). The error also goes to stderr.
+                    records.push(record);
+                    let document = report::json_run(&chain, records);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&document).unwrap_or_default()
+                    );
+                }
+                return Err(Failure::chain(error));
+            }
+        };
+        let summary = demo::describe(&method, &done.outcome.output);
+        let mut extra_text = String::new();
+        let mut extra_json = Vec::new();
+        if let Some(trace) = &done.outcome.allocation_trace {
+            if let Some(file) = &args.heap_report {
+                let path = memory_report::heap_map_path(file, index, total, &method);
+                let (text, value) = memory_report::heap_report(trace, &method, &path)?;
+                eprint!("{text}");
+                extra_json.push(("heap_report", value));
+            }
+            if let Some(budget) = args.memory_budget {
+                let (text, value) = memory_report::budget_report(trace, budget);
+                extra_text.push_str(&text);
+                extra_json.push(("memory_budget", value));
+            }
+        }
+        if args.json {
+            let mut record = report::json_call(&method, summary, &done);
+            if let serde_json::Value::Object(map) = &mut record {
+                for (key, value) in extra_json {
+                    map.insert(key.into(), value);
+                }
+            }
+            records.push(record);
+        } else {
+            match summary {
+                Some(summary) => println!("{method}: {summary}"),
+                None => println!("{method}:"),
+            }
+            print!("{}", report::text(&done));
+            print!("{extra_text}");
+        }
+    }
+    if args.json {
+        let document = report::json_run(&chain, records);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+    } else {
+        println!("{}", report::root_line(&chain));
+    }
+    if let Some(path) = &args.state {
+        source::save_state(path, chain.state())?;
+    }
+    Ok(())
+}
