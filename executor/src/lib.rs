@@ -88,6 +88,11 @@ pub use subexec_allocator::{AllocationStats, AllocationTrace};
 pub use subexec_host_functions::{HostCallStats, HostFunction};
 pub use version::RuntimeVersion;
 
+/// `docs/EMBEDDING.md`: its examples are doctests (they use the `substrate` feature).
+#[cfg(all(doctest, feature = "substrate"))]
+#[doc = include_str!("../../docs/EMBEDDING.md")]
+pub struct EmbeddingDoc;
+
 /// The storage types calls run against (re-exported from `subexec-host-functions`).
 pub mod storage {
     pub use subexec_host_functions::storage::*;

@@ -39,8 +39,9 @@
 //! on it would compile `sc-executor-wasmtime` and wasmtime into every node that uses subexec.
 //! So the trait is not implemented here: [`SubstrateExecutor::runtime_version`] has its
 //! signature (with subexec's [`RuntimeVersion`] and [`SubstrateError`]), and a node that
-//! needs the trait (e.g. `sc_service::new_full_parts` asks for it) implements it on a newtype
-//! in a few lines, shown in `docs/EMBEDDING.md`.
+//! needs the trait (e.g. `sc_service::new_full_parts` asks for it) declares its executor type
+//! with [`sc_executor_replacement!`](crate::sc_executor_replacement), which implements it in
+//! the node's crate, where `sc-executor` already is (`docs/EMBEDDING.md`).
 //!
 //! # Panics
 //! `sp-io`'s functions panic where the node's state is unusable (a backend error, a call
@@ -227,4 +228,70 @@ impl<H: HostFunctions> sp_core::traits::ReadRuntimeVersion for SubstrateExecutor
         sp_externalities::set_and_run_with_externalities(ext, || runtime.version_bytes())
             .map_err(|e| e.to_string())
     }
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use parity_scale_codec::Decode;
+    pub use sp_core::traits::{
+        CallContext, CodeExecutor, Externalities, FetchRuntimeCode, ReadRuntimeVersion, RuntimeCode,
+    };
+}
+
+/// Declares `$name`, a node's executor type: [`SubstrateExecutor`]`<$host_functions>` with
+/// `sp_core`'s `CodeExecutor` and `ReadRuntimeVersion` and `sc_executor::RuntimeVersionOf`
+/// (which `sc-service` asks for, and which only `sc-executor` declares: see the module docs).
+/// Expanded in the node, where `sc_executor` (a dependency of `sc-service`) is in scope; the
+/// version is decoded as `sc_executor::RuntimeVersion` from the bytes
+/// `ReadRuntimeVersion` returns, and errors become `sc_executor::error::Error::from(String)`.
+#[macro_export]
+macro_rules! sc_executor_replacement {
+    ($vis:vis $name:ident, $host_functions:ty) => {
+        /// subexec in place of `sc_executor::WasmExecutor`.
+        #[derive(Clone, Default)]
+        $vis struct $name(pub $crate::substrate::SubstrateExecutor<$host_functions>);
+
+        impl $crate::substrate::__private::CodeExecutor for $name {
+            type Error = $crate::substrate::SubstrateError;
+            fn call(
+                &self,
+                ext: &mut dyn $crate::substrate::__private::Externalities,
+                code: &$crate::substrate::__private::RuntimeCode<'_>,
+                method: &str,
+                data: &[u8],
+                context: $crate::substrate::__private::CallContext,
+            ) -> (Result<Vec<u8>, Self::Error>, bool) {
+                self.0.call(ext, code, method, data, context)
+            }
+        }
+
+        impl $crate::substrate::__private::ReadRuntimeVersion for $name {
+            fn read_runtime_version(
+                &self,
+                wasm: &[u8],
+                ext: &mut dyn $crate::substrate::__private::Externalities,
+            ) -> Result<Vec<u8>, String> {
+                self.0.read_runtime_version(wasm, ext)
+            }
+        }
+
+        impl sc_executor::RuntimeVersionOf for $name {
+            fn runtime_version(
+                &self,
+                ext: &mut dyn $crate::substrate::__private::Externalities,
+                code: &$crate::substrate::__private::RuntimeCode<'_>,
+            ) -> sc_executor::error::Result<sc_executor::RuntimeVersion> {
+                use $crate::substrate::__private::{Decode, ReadRuntimeVersion};
+                let wasm = $crate::substrate::__private::FetchRuntimeCode::fetch_runtime_code(code).ok_or_else(|| {
+                    sc_executor::error::Error::from($crate::substrate::SubstrateError::CodeNotFound.to_string())
+                })?;
+                let bytes = self
+                    .0
+                    .read_runtime_version(&wasm, ext)
+                    .map_err(sc_executor::error::Error::from)?;
+                <sc_executor::RuntimeVersion as Decode>::decode(&mut &bytes[..])
+                    .map_err(|e| sc_executor::error::Error::from(e.to_string()))
+            }
+        }
+    };
 }
