@@ -74,6 +74,8 @@ mod host_allocator;
 mod host_state;
 pub mod keystore;
 pub mod memory_access;
+#[cfg(feature = "memory-keystore")]
+mod memory_keystore;
 mod registry;
 mod runtime_version;
 mod stats;
@@ -87,6 +89,8 @@ pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
+#[cfg(feature = "memory-keystore")]
+pub use memory_keystore::MemoryKeystore;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Signature, Value, ValueType};
