@@ -79,6 +79,8 @@ mod host_allocator;
 mod host_state;
 pub mod keystore;
 pub mod memory_access;
+#[cfg(feature = "memory-keystore")]
+mod memory_keystore;
 pub mod offchain;
 mod registry;
 mod runtime_version;
@@ -96,6 +98,8 @@ pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
 pub use offchain::{InMemoryOffchain, OffchainContext};
+#[cfg(feature = "memory-keystore")]
+pub use memory_keystore::MemoryKeystore;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
