@@ -26,7 +26,7 @@
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::storage::TransactionError;
-use subexec_host_functions::{HostCallStats, StorageState};
+use subexec_host_functions::{CallLogs, HostCallStats, StorageState};
 use wasmi::ExternType;
 
 use crate::error::CallError;
@@ -58,6 +58,9 @@ pub struct CallOutcome {
     /// `None` for guest-allocator (RFC-0145) runtimes: they have no host allocator, their heap
     /// is their own.
     pub allocation_trace: Option<AllocationTrace>,
+    /// The lines the runtime logged (bounded in count and bytes; see
+    /// [`subexec_host_functions::logs`]). A failed call's panic message is in its error.
+    pub logs: CallLogs,
 }
 
 /// How to run one call ([`Runtime::call_with`]). The default is what [`Runtime::call`] does.

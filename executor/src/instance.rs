@@ -231,6 +231,7 @@ impl Runtime {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
                 let allocation_trace = state.take_allocation_trace();
+                let logs = state.take_logs();
                 let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
                 // A lazily backed static heap is, to the runtime, a pre-grown one.
@@ -248,12 +249,18 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace,
+                        logs,
                     }
                 });
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
+                let (error, memory_related) = classify(
+                    error,
+                    state.panic_message(),
+                    state.panic_log(),
+                    settings.fuel,
+                );
                 let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
@@ -313,6 +320,7 @@ impl Runtime {
         match returned {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
+                let logs = state.logs().clone();
                 let mut host_calls = state.host_call_stats().clone();
                 let storage = state.finish();
                 let peak_memory_pages = memory.size(&store) as u32;
@@ -325,12 +333,18 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace: None,
+                        logs,
                     }
                 });
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, _) = classify(error, state.panic_message(), settings.fuel);
+                let (error, _) = classify(
+                    error,
+                    state.panic_message(),
+                    state.panic_log(),
+                    settings.fuel,
+                );
                 RunOutput::new(Err(error), false, state.finish())
             }
         }

@@ -38,6 +38,8 @@
 //!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
 //! - [`conformance`]: the JSON conformance-vector format and its runner.
+//! - [`block`]: block import ([`block::Importer`]): real blocks executed in order on the
+//!   committed state of their parent, roots checked against their headers.
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
@@ -49,6 +51,7 @@
 #![deny(unsafe_code)]
 
 pub mod blob;
+pub mod block;
 pub mod call;
 pub mod comparison;
 pub mod config;
@@ -81,7 +84,7 @@ pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
-pub use subexec_host_functions::{HostCallStats, HostFunction};
+pub use subexec_host_functions::{CallLogs, HostCallStats, HostFunction, LogLine};
 pub use version::RuntimeVersion;
 
 /// The storage types calls run against (re-exported from `subexec-host-functions`).
