@@ -29,8 +29,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use parity_scale_codec::Encode;
+use subexec_cli::demo;
 use subexec_executor::storage::{InMemoryBackend, StorageChanges, TrieId};
-use subexec_executor::{demo, empty_storage, Executor, Runtime};
+use subexec_executor::{empty_storage, Executor, Runtime};
 use subexec_host_functions::StorageState;
 use subexec_runtime_blobs::api::{entries, StorageParams};
 use subexec_runtime_blobs::CLASSIC;

@@ -2,12 +2,12 @@
 //! side in one run.
 //!
 //! `modes/<workload>/{classic,guest-allocator}`: the measured call of each workload of
-//! `subexec_executor::comparison` on the bundled `runtime-guest` blobs, with its set-up calls
+//! `subexec_cli::comparison` on the bundled `runtime-guest` blobs, with its set-up calls
 //! run outside the timing (`iter_batched`) on fresh storage every iteration. Outputs of both
 //! modes are checked equal before measuring. `docs/MODES.md` holds the figures.
 
 use criterion::{criterion_group, BatchSize, Criterion};
-use subexec_executor::comparison::{self, workloads, Workload};
+use subexec_cli::comparison::{self, workloads, Workload};
 use subexec_executor::storage::StorageState;
 use subexec_executor::{empty_storage, Executor, Runtime};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};

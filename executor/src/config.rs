@@ -134,7 +134,6 @@ impl Settings {
             .wasm_tail_call(false)
             .wasm_extended_const(false)
             .wasm_custom_page_sizes(false)
-            .wasm_memory64(false)
             .wasm_wide_arithmetic(false)
             .allow_start_fn(false)
             .consume_fuel(self.fuel.is_some())

@@ -23,9 +23,6 @@
 //! - `scan`, `rewrite`, `linker`, `store`: load-time scan, export of every mutable global,
 //!   import resolution and per-call linking.
 //! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
-//! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
-//! - [`demo`]: the demo workload (`Demo_initialize`, then a block of four transfers) that
-//!   `subexec run` runs by default, the determinism test digests and a bench times.
 //! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
 //! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
 //!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
@@ -34,12 +31,14 @@
 //! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
 //! - [`panic_guard`]: a panic of wasmi or of a host function becomes a typed call error; an
 //!   engine panic poisons the runtime.
-//! - [`diagnostics`]: allocation traces ([`CallOptions`]), out-of-memory diagnoses, heap maps,
-//!   validator-budget emulation (`docs/MEMORY-DIAGNOSTICS.md`).
-//! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
-//! - [`conformance`]: the JSON conformance-vector format and its runner.
+//! - [`diagnostics`]: allocation traces ([`CallOptions`]) and out-of-memory diagnoses
+//!   (`docs/MEMORY-DIAGNOSTICS.md`).
 //! - [`block`]: block import ([`block::Importer`]): real blocks executed in order on the
 //!   committed state of their parent, roots checked against their headers.
+//!
+//! The `subexec` command line and its tooling (demo workload, mode comparison, conformance
+//! runner, heap maps, validator budgets, the upgrade chain over committed state) are the
+//! `subexec-cli` crate; this crate is only what a node embeds (`docs/ARCHITECTURE.md`).
 //!
 //! # Determinism
 //! The same blob, input and storage give the same output, storage changes, allocator
@@ -53,10 +52,7 @@
 pub mod blob;
 pub mod block;
 pub mod call;
-pub mod comparison;
 pub mod config;
-pub mod conformance;
-pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod heap;
@@ -72,7 +68,6 @@ mod runtime_version;
 mod scan;
 mod store;
 mod trap;
-pub mod upgrade;
 pub mod version;
 
 use std::sync::Arc;

@@ -360,6 +360,12 @@ impl Runtime {
         self.prepared.code_hash
     }
 
+    /// The executor that loaded this runtime (its settings and code cache; an upgrade loads
+    /// the new code through it).
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
     /// The heap strategy of this handle's calls.
     pub fn heap_alloc_strategy(&self) -> HeapAllocStrategy {
         self.heap_alloc_strategy

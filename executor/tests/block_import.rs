@@ -9,7 +9,6 @@ use parity_scale_codec::Encode;
 use subexec_executor::block::{
     Block, BlockFailure, Digest, DigestItem, Header, Importer, CODE_KEY,
 };
-use subexec_executor::storage::chain_spec::GenesisStorage;
 use subexec_executor::storage::trie_root::trie_root;
 use subexec_executor::storage::StateVersion;
 use subexec_executor::{Executor, HeapAllocStrategy};
@@ -61,13 +60,11 @@ fn runtime(key: &[u8], value: &[u8]) -> Vec<u8> {
     wat::parse_str(wat).expect("valid WAT")
 }
 
-fn genesis(code: &[u8]) -> GenesisStorage {
+/// A genesis state holding only `code`.
+fn genesis(executor: &Executor, code: &[u8]) -> Importer {
     let mut top = BTreeMap::new();
     top.insert(CODE_KEY.to_vec(), code.to_vec());
-    GenesisStorage {
-        top,
-        children_default: BTreeMap::new(),
-    }
+    Importer::genesis(executor, top, BTreeMap::new()).unwrap()
 }
 
 /// A sealed header on `parent` whose state root is `state_root`.
@@ -116,7 +113,7 @@ fn root_after(state: &BTreeMap<Vec<u8>, Vec<u8>>, writes: &[(&[u8], Vec<u8>)]) -
 #[test]
 fn the_importer_compares_the_root_and_commits_only_on_a_match() {
     let code = runtime(b"written", b"value");
-    let mut chain = Importer::from_genesis(&Executor::default(), genesis(&code)).unwrap();
+    let mut chain = genesis(&Executor::default(), &code);
     let genesis_state = chain.state().top().clone();
     let head = *chain.head().unwrap();
     assert_eq!(head.state_root, trie_root(StateVersion::V0, &genesis_state));
@@ -133,7 +130,7 @@ fn the_importer_compares_the_root_and_commits_only_on_a_match() {
     let wrong = Block::new(header(head.hash, 1, [7; 32]), extrinsics.clone()).unwrap();
     let error = chain.import(&wrong).unwrap_err();
     assert_eq!(
-        error.failure,
+        *error.failure,
         BlockFailure::StateRootMismatch {
             expected: [7; 32],
             computed: good_root,
@@ -159,7 +156,7 @@ fn the_importer_compares_the_root_and_commits_only_on_a_match() {
     // The next block must be #2 on block 1.
     let skipped = Block::new(header(good.hash(), 3, good_root), vec![]).unwrap();
     assert_eq!(
-        chain.import(&skipped).unwrap_err().failure,
+        *chain.import(&skipped).unwrap_err().failure,
         BlockFailure::NotNext { head: 1 }
     );
 }
@@ -168,7 +165,7 @@ fn the_importer_compares_the_root_and_commits_only_on_a_match() {
 fn heap_pages_written_by_a_block_apply_from_the_next_block() {
     let code = runtime(b":heappages", &64u64.to_le_bytes());
     let executor = Executor::default();
-    let mut chain = Importer::from_genesis(&executor, genesis(&code)).unwrap();
+    let mut chain = genesis(&executor, &code);
     let default = chain.runtime().heap_alloc_strategy();
     assert_ne!(default, HeapAllocStrategy::Static { extra_pages: 64 });
     let state = chain.state().top().clone();
@@ -204,7 +201,7 @@ fn heap_pages_written_by_a_block_apply_from_the_next_block() {
 #[test]
 fn a_block_after_code_that_does_not_load_is_refused_until_the_state_changes() {
     let code = runtime(CODE_KEY, b"not wasm");
-    let mut chain = Importer::from_genesis(&Executor::default(), genesis(&code)).unwrap();
+    let mut chain = genesis(&Executor::default(), &code);
     let state = chain.state().top().clone();
     let head = *chain.head().unwrap();
     let input = expected_input(&header(head.hash, 1, [0; 32]), &[]);
@@ -220,7 +217,7 @@ fn a_block_after_code_that_does_not_load_is_refused_until_the_state_changes() {
     for _ in 0..2 {
         let error = chain.import(&block2).unwrap_err();
         assert!(
-            matches!(error.failure, BlockFailure::RuntimeLoad(_)),
+            matches!(*error.failure, BlockFailure::RuntimeLoad(_)),
             "{error:?}"
         );
         assert_eq!(error.call, None);

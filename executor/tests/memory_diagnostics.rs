@@ -1,22 +1,21 @@
-//! Memory diagnostics through the executor: allocation traces, out-of-memory diagnoses and
-//! heap maps, on the bundled runtime-guest and on the real node-template runtime.
+//! Memory diagnostics through the executor: allocation traces and out-of-memory diagnoses, on
+//! the bundled runtime-guest and on the real node-template runtime (heap maps, drawn from
+//! these traces by `subexec-cli`, are tested in `cli/tests/heap_map.rs`).
 //!
 //! Expected values never come from the code under test: request sizes are hand arithmetic on
 //! SCALE encodings, size classes and page limits are hand arithmetic on the allocator's rules,
 //! and failure points are found by replaying the runtime's requests through `sc-allocator` 39
 //! itself (Substrate's allocator), on a memory of the limits the heap strategy gives.
 
-mod diagnostics_common;
 mod node_template_common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use diagnostics_common::parse_xml;
 use parity_scale_codec::Encode;
 use sp_wasm_interface::Pointer;
 use subexec_allocator::{AllocationEvent, AllocationTrace, ScMemory, VecMemory};
-use subexec_executor::diagnostics::{heap_map, OutOfMemory};
+use subexec_executor::diagnostics::OutOfMemory;
 use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageState};
 use subexec_executor::{CallError, CallOptions, CallOutcome, Executor, HeapAllocStrategy, Runtime};
 use subexec_runtime_blobs::api::{entries, AllocParams, HostCall};
@@ -395,69 +394,6 @@ fn node_template_metadata_out_of_memory_is_diagnosed_exactly() {
         AllocationEvent::Allocated { size, .. } => assert_eq!(size, d.size),
         ref other => panic!("{other:?}"),
     }
-}
-
-#[test]
-fn heap_map_at_the_peak_has_one_element_per_live_block() {
-    let outcome = classic(HeapAllocStrategy::default())
-        .call_with(
-            &mut storage_with(&[]),
-            entries::BENCH_ALLOC_HEAVY,
-            &alloc_params(300),
-            &TRACE,
-        )
-        .unwrap();
-    let trace = outcome.allocation_trace.unwrap();
-    let svg = heap_map::render_svg(&trace, "Bench_alloc_heavy");
-    let elements = parse_xml(&svg).unwrap();
-    assert_eq!(elements[0].name, "svg");
-    // The peak by the allocator's own statistic: the first event where the live footprint
-    // reaches `bytes_allocated_peak`; the blocks live there, by walking the trace.
-    let peak = u64::from(outcome.allocation_stats.bytes_allocated_peak);
-    let mut live: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut footprint = 0u64;
-    for event in &trace.events {
-        match event.event {
-            AllocationEvent::Allocated { order, ptr, .. } => {
-                live.insert(ptr, order);
-                footprint += (8 << order) + 8;
-            }
-            AllocationEvent::Freed { order, ptr } => {
-                live.remove(&ptr);
-                footprint -= (8 << order) + 8;
-            }
-            _ => unreachable!(),
-        }
-        if footprint == peak {
-            break;
-        }
-    }
-    let drawn: BTreeMap<u32, u32> = elements
-        .iter()
-        .filter(|e| e.attribute("class") == Some("block live"))
-        .map(|e| {
-            (
-                e.attribute("data-ptr").unwrap().parse().unwrap(),
-                e.attribute("data-order").unwrap().parse().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(drawn, live);
-    assert_eq!(
-        elements
-            .iter()
-            .filter(|e| e.attribute("class") == Some("block live"))
-            .count(),
-        live.len()
-    );
-    assert_eq!(
-        elements
-            .iter()
-            .filter(|e| e.attribute("class") == Some("frontier"))
-            .count(),
-        1
-    );
-    assert!(svg.contains("at the peak"));
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn refused(chain: &mut Importer, bad: &Block, expect_call: bool) -> BlockFailure
     assert_eq!(chain.storage_root(), root_before);
     assert_eq!(chain.state(), &state_before);
     assert_eq!(chain.head(), Some(&head_before));
-    error.failure
+    *error.failure
 }
 
 fn panic_message(failure: &BlockFailure) -> &str {
@@ -199,7 +199,7 @@ fn out_of_order_blocks_are_refused() {
     let mut chain = Importer::from_genesis(&executor(), genesis()).unwrap();
     let blocks = blocks();
     let error = chain.import(&blocks[1]).unwrap_err();
-    assert_eq!(error.failure, BlockFailure::NotNext { head: 0 });
+    assert_eq!(*error.failure, BlockFailure::NotNext { head: 0 });
     assert_eq!(error.number, 2);
     assert!(error.call.is_none());
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{every_entry_inputs, on_big_stack};
 use parity_scale_codec::{DecodeAll, Encode};
 use std::sync::Arc;
-use subexec_executor::comparison::{self, compare, workloads};
+use subexec_cli::comparison::{self, compare, workloads};
 use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageState};
 use subexec_executor::{empty_storage, CallError, Executor, HostFunction, RuntimeMode};
 use subexec_runtime_blobs::api::{

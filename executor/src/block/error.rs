@@ -69,15 +69,15 @@ pub struct BlockError {
     pub hash: Hash,
     /// The runtime call that ran, if one did ([`EXECUTE_BLOCK`]).
     pub call: Option<String>,
-    /// Why.
+    /// Why (boxed: a call error is large, and this travels in every `Result`).
     #[source]
-    pub failure: BlockFailure,
+    pub failure: Box<BlockFailure>,
 }
 
 impl BlockError {
     /// The runtime call's error, when the call itself failed.
     pub fn call_error(&self) -> Option<&CallError> {
-        match &self.failure {
+        match &*self.failure {
             BlockFailure::Call(error) => Some(error),
             _ => None,
         }

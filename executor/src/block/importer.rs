@@ -26,14 +26,14 @@
 //! runtime did that when it accepted the upgrade (`frame_system::can_set_code`). The importer
 //! does the same and only requires the new code to load.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::call::{CallOptions, CallOutcome};
 use crate::heap::{HeapAllocStrategy, HEAP_PAGES_KEY};
 use crate::runtime::{Executor, Runtime};
-use crate::storage::chain_spec::GenesisStorage;
-use crate::storage::{InMemoryBackend, StateVersion, StorageState};
+use crate::storage::{InMemoryBackend, StateVersion, StorageMap, StorageState};
 use crate::version::RuntimeVersion;
 
 use super::body::Block;
@@ -92,18 +92,20 @@ fn runtime_of(
 }
 
 impl Importer {
-    /// A chain at its genesis: the state of a raw chain spec, its runtime, and the genesis
+    /// A chain at its genesis: the genesis state (main trie and default child tries by
+    /// unprefixed storage key, as a raw chain spec gives them), its runtime, and the genesis
     /// header derived from the state's root (see [`super::genesis`]) as the head, so that
     /// block 1's parent hash is checked.
     ///
     /// # Errors
     /// [`GenesisError`]: no `:code`, a runtime that does not load or whose version cannot be
     /// read, a failing backend.
-    pub fn from_genesis(
+    pub fn genesis(
         executor: &Executor,
-        genesis: GenesisStorage,
+        top: StorageMap,
+        children: BTreeMap<Vec<u8>, StorageMap>,
     ) -> Result<Self, GenesisError> {
-        let mut importer = Importer::from_storage(executor, genesis)?;
+        let mut importer = Importer::bare(executor, top, children)?;
         let root = StorageState::new(importer.backend.clone())
             .try_root(importer.state_version())
             .map_err(GenesisError::Backend)?;
@@ -117,21 +119,46 @@ impl Importer {
         Ok(importer)
     }
 
-    /// A chain at the state of a raw chain spec or state file, with no known head: the first
-    /// block's number and parent are not checked. Child-trie roots are computed with the state
-    /// version of the state's runtime.
+    /// A chain at a state given as maps (as [`Importer::genesis`] takes them), with no known
+    /// head: the first block's number and parent are not checked. Child-trie roots are
+    /// computed with the state version of the state's runtime.
     ///
     /// # Errors
-    /// [`GenesisError`] as in [`Importer::from_genesis`].
-    pub fn from_storage(
+    /// [`GenesisError`] as in [`Importer::genesis`].
+    pub fn bare(
         executor: &Executor,
-        storage: GenesisStorage,
+        top: StorageMap,
+        children: BTreeMap<Vec<u8>, StorageMap>,
     ) -> Result<Self, GenesisError> {
-        let code = storage.top.get(CODE_KEY).ok_or(GenesisError::NoCode)?;
+        let code = top.get(CODE_KEY).ok_or(GenesisError::NoCode)?;
         let runtime = executor.load(code).map_err(GenesisError::Load)?;
         let version = runtime.version().map_err(GenesisError::Version)?;
-        let state = storage.into_backend(state_version_of(&version));
+        let state = InMemoryBackend::new(top, children, state_version_of(&version));
         Importer::from_state(executor, state, None)
+    }
+
+    /// [`Importer::genesis`] from a raw chain spec's genesis storage.
+    ///
+    /// # Errors
+    /// As [`Importer::genesis`].
+    #[cfg(feature = "json")]
+    pub fn from_genesis(
+        executor: &Executor,
+        genesis: crate::storage::chain_spec::GenesisStorage,
+    ) -> Result<Self, GenesisError> {
+        Importer::genesis(executor, genesis.top, genesis.children_default)
+    }
+
+    /// [`Importer::bare`] from a raw chain spec or state file.
+    ///
+    /// # Errors
+    /// As [`Importer::genesis`].
+    #[cfg(feature = "json")]
+    pub fn from_storage(
+        executor: &Executor,
+        storage: crate::storage::chain_spec::GenesisStorage,
+    ) -> Result<Self, GenesisError> {
+        Importer::bare(executor, storage.top, storage.children_default)
     }
 
     /// A chain at `state`, with `head` as its last block; without a head, the first imported
@@ -234,7 +261,7 @@ impl Importer {
             number,
             hash,
             call: call.then(|| EXECUTE_BLOCK.to_string()),
-            failure,
+            failure: Box::new(failure),
         };
         let mut timings = BlockTimings::default();
         if self.reload_pending {

@@ -4,13 +4,14 @@
 //! - [`header`]: the header and digest types (SCALE as `sp-runtime`, `u32` numbers,
 //!   blake2-256), the block hash, seal stripping.
 //! - [`body`]: [`Block`] (header and opaque extrinsics) and the `Core_execute_block` input.
-//! - [`json`]: the shared JSON block-list format.
+//! - `json` (feature `json`): the shared JSON block-list format.
 //! - [`genesis`]: the genesis header from the genesis state root.
 //! - [`importer`]: [`Importer`], the committed state, the head and `import(block)`.
 //! - [`outcome`]: what a block reports ([`BlockOutcome`]); [`error`]: why it was refused
 //!   ([`BlockError`]).
 //!
-//! ```no_run
+//! With the `json` feature:
+//! ```ignore
 //! use subexec_executor::block::{json::parse_blocks, Importer};
 //! use subexec_executor::storage::chain_spec::GenesisStorage;
 //! use subexec_executor::Executor;
@@ -30,6 +31,7 @@ pub mod error;
 pub mod genesis;
 pub mod header;
 pub mod importer;
+#[cfg(feature = "json")]
 pub mod json;
 pub mod outcome;
 

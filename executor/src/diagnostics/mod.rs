@@ -1,5 +1,4 @@
-//! Memory diagnostics of classic calls: allocation traces, out-of-memory diagnoses, heap maps
-//! and validator-budget emulation.
+//! Memory diagnostics of classic calls: allocation traces and out-of-memory diagnoses.
 //!
 //! # Recording
 //! A call run with [`crate::call::CallOptions::trace_allocations`] hands its
@@ -29,13 +28,9 @@
 //! have needed. Its first line is the original error's message, unchanged.
 //!
 //! # Reports
-//! - [`heap_map`]: an SVG picture of the heap at the peak (or at the failure) and of live bytes
-//!   over the call.
-//! - [`budget`]: the validator budget (the PVF default) and custom page budgets, and the
-//!   headroom of a call against them.
+//! Heap maps (an SVG picture of the heap at the peak or at the failure) and validator-budget
+//! emulation are tooling over the trace: they live in `subexec-cli` (`subexec_cli::diagnostics`).
 
-pub mod budget;
-pub mod heap_map;
 mod out_of_memory;
 
 pub use out_of_memory::OutOfMemory;

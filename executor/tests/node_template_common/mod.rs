@@ -6,16 +6,18 @@
 //! parser ([`GenesisStorage::from_json`], the one behind `subexec run --chain-spec`), so no
 //! test or bench picks the JSON apart by hand.
 //!
-//! One file for two crates: the executor's tests use it as `mod node_template_common;`, the
-//! `subexec-benches` bench targets as a `#[path = "../../executor/tests/node_template_common/
-//! mod.rs"]` module (a bench cannot use a test's module, and the executor's tests cannot
-//! depend on the benches crate). Both crates sit one directory below the repository root, so
-//! [`CHAIN_SPEC`] names the same file from either.
+//! One file for three crates: the executor's tests use it as `mod node_template_common;`, the
+//! `subexec-cli` tests and the `subexec-benches` bench targets as a `#[path =
+//! "../../executor/tests/node_template_common/mod.rs"]` module (a crate cannot use another
+//! crate's test modules). All three crates sit one directory below the repository root, so
+//! [`CHAIN_SPEC`] names the same file from each.
 #![allow(dead_code)]
 
 use subexec_executor::storage::chain_spec::GenesisStorage;
-use subexec_executor::upgrade::CODE_KEY;
 use subexec_executor::{Executor, Runtime};
+
+/// The storage key of the runtime code.
+const CODE_KEY: &[u8] = b":code";
 
 /// The node-template raw chain spec of the shared conformance data.
 pub const CHAIN_SPEC: &str = concat!(

@@ -7,6 +7,7 @@
 
 mod append;
 mod backend;
+#[cfg(feature = "chain-spec")]
 pub mod chain_spec;
 mod changes;
 mod overlay;

@@ -1,10 +1,5 @@
 use super::errors::{
-    EnforcedLimitsError,
-    FuncError,
-    GlobalError,
-    InstantiationError,
-    IrError,
-    LinkerError,
+    EnforcedLimitsError, FuncError, GlobalError, InstantiationError, IrError, LinkerError,
 };
 use crate::{
     TrapCode,
@@ -216,15 +211,15 @@ impl ErrorKind {
     /// Returns a reference to [`TrapCode`] if [`ErrorKind`] is a [`TrapCode`].
     pub fn as_trap_code(&self) -> Option<TrapCode> {
         let trap_code = match self {
-            | Self::TrapCode(trap_code) => *trap_code,
-            | Self::ResumableOutOfFuel(_)
+            Self::TrapCode(trap_code) => *trap_code,
+            Self::ResumableOutOfFuel(_)
             | Self::Fuel(FuelError::OutOfFuel { .. })
             | Self::Table(TableError::OutOfFuel { .. })
             | Self::Memory(MemoryError::OutOfFuel { .. }) => TrapCode::OutOfFuel,
-            | Self::Memory(MemoryError::OutOfBoundsAccess)
+            Self::Memory(MemoryError::OutOfBoundsAccess)
             | Self::Memory(MemoryError::OutOfBoundsGrowth) => TrapCode::MemoryOutOfBounds,
-            | Self::Table(TableError::ElementTypeMismatch) => TrapCode::BadSignature,
-            | Self::Table(TableError::SetOutOfBounds)
+            Self::Table(TableError::ElementTypeMismatch) => TrapCode::BadSignature,
+            Self::Table(TableError::SetOutOfBounds)
             | Self::Table(TableError::FillOutOfBounds)
             | Self::Table(TableError::GrowOutOfBounds)
             | Self::Table(TableError::InitOutOfBounds) => TrapCode::TableOutOfBounds,

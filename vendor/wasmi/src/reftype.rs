@@ -1,8 +1,5 @@
 use crate::{
-    AsContextMut,
-    Func,
-    RefType,
-    StoreContext,
+    AsContextMut, Func, RefType, StoreContext,
     core::RawRef,
     handle::RawHandle,
     store::{AsStoreId, Stored},

@@ -1,7 +1,5 @@
 use crate::{
-    Engine,
-    FuncType,
-    ValType,
+    Engine, FuncType, ValType,
     engine::DedupFuncType,
     module::{FuncTypeIdx, ModuleHeader, utils::WasmiValueType},
 };

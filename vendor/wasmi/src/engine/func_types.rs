@@ -1,6 +1,5 @@
 use crate::{
-    FuncType,
-    RawHandle,
+    FuncType, RawHandle,
     collections::arena::{ArenaKey, DedupArena},
     engine::{EngineId, EngineOwned},
 };

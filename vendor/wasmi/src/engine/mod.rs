@@ -18,25 +18,13 @@ pub(crate) use self::{
     block_type::BlockType,
     code_map::{FuncEntry, FuncEntryPtr},
     executor::{
-        ExecContext,
-        InOutParams,
-        InOutResults,
-        Inst,
-        LiftFromCells,
-        LiftFromCellsByValue,
-        LoadByVal,
-        LowerToCells,
-        Stack,
+        ExecContext, InOutParams, InOutResults, Inst, LiftFromCells, LiftFromCellsByValue,
+        LoadByVal, LowerToCells, Stack,
     },
     func_types::DedupFuncType,
     translator::{
-        FuelMeteringFuncTranslator,
-        FuncTranslationDriver,
-        FuncTranslator,
-        FuncTranslatorAllocations,
-        LazyFuncTranslator,
-        WasmTranslator,
-        required_cells_for_tys,
+        FuelMeteringFuncTranslator, FuncTranslationDriver, FuncTranslator,
+        FuncTranslatorAllocations, LazyFuncTranslator, WasmTranslator, required_cells_for_tys,
     },
 };
 use self::{
@@ -51,22 +39,14 @@ pub use self::{
     costs::OperatorCost,
     limits::{EnforcedLimits, EnforcedLimitsError, StackConfig},
     resumable::{
-        ResumableCall,
-        ResumableCallHostTrap,
-        ResumableCallOutOfFuel,
-        ResumableHostTrapError,
-        ResumableOutOfFuelError,
-        TypedResumableCall,
-        TypedResumableCallHostTrap,
+        ResumableCall, ResumableCallHostTrap, ResumableCallOutOfFuel, ResumableHostTrapError,
+        ResumableOutOfFuelError, TypedResumableCall, TypedResumableCallHostTrap,
         TypedResumableCallOutOfFuel,
     },
     translator::TranslationError,
 };
 use crate::{
-    Error,
-    Func,
-    FuncType,
-    StoreContextMut,
+    Error, Func, FuncType, StoreContextMut,
     module::{FuncIdx, ModuleHeader},
 };
 use alloc::{

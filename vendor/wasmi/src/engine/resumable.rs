@@ -1,10 +1,6 @@
 use super::Func;
 use crate::{
-    AsContext,
-    AsContextMut,
-    Engine,
-    Error,
-    Val,
+    AsContext, AsContextMut, Engine, Error, Val,
     engine::{LiftFromCellsByValue, LoadByVal, Stack},
     func::FuncError,
     ir::SlotSpan,

@@ -12,17 +12,13 @@ pub use self::{
     typed_func::{TypedFunc, WasmParams, WasmResults},
 };
 use super::{
-    AsContext,
-    AsContextMut,
-    StoreContext,
+    AsContext, AsContextMut, StoreContext,
     engine::{DedupFuncType, EngineFunc, FuncEntry, FuncEntryPtr},
 };
 #[cfg(doc)]
 use crate::Instance;
 use crate::{
-    Engine,
-    Error,
-    Val,
+    Engine, Error, Val,
     engine::{InOutParams, InOutResults, Inst, ResumableCall, required_cells_for_tys},
     store::Stored,
 };

@@ -1,14 +1,6 @@
 use super::InstanceEntity;
 use crate::{
-    ElementSegment,
-    Error,
-    Extern,
-    ExternType,
-    Func,
-    Global,
-    Memory,
-    Module,
-    Table,
+    ElementSegment, Error, Extern, ExternType, Func, Global, Memory, Module, Table,
     collections::Map,
     instance::{AnyHandleAndEntity, InstanceLayout, handle::AnyHandle},
     memory::DataSegment,

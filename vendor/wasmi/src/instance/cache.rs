@@ -1,10 +1,5 @@
 use crate::{
-    ElementSegment,
-    Func,
-    Global,
-    Handle,
-    Memory,
-    Table,
+    ElementSegment, Func, Global, Handle, Memory, Table,
     core::CoreTable,
     instance::handle::{AnyHandle, HasHandleKind},
     memory::DataSegment,

@@ -1,12 +1,5 @@
 use crate::{
-    ElementSegment,
-    Func,
-    Global,
-    Handle,
-    Memory,
-    Table,
-    memory::DataSegment,
-    store::Stored,
+    ElementSegment, Func, Global, Handle, Memory, Table, memory::DataSegment, store::Stored,
 };
 
 /// We just define it because we need it for the `define_handle` macro.

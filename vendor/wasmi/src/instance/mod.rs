@@ -7,20 +7,8 @@ pub use self::{
     thin_ptr::ThinPtr,
 };
 use crate::{
-    AsContext,
-    AsContextMut,
-    Error,
-    Func,
-    Global,
-    Memory,
-    Module,
-    StoreContext,
-    Table,
-    TypedFunc,
-    WasmParams,
-    WasmResults,
-    func::FuncError,
-    store::Stored,
+    AsContext, AsContextMut, Error, Func, Global, Memory, Module, StoreContext, Table, TypedFunc,
+    WasmParams, WasmResults, func::FuncError, store::Stored,
 };
 
 mod builder;

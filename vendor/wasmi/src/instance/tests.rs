@@ -1,20 +1,7 @@
 use super::*;
 use crate::{
-    Caller,
-    Engine,
-    ExternRef,
-    Func,
-    MemoryType,
-    Mutability,
-    Nullable,
-    Ref,
-    RefType,
-    Store,
-    TableType,
-    TrapCode,
-    Val,
-    error::ErrorKind,
-    module::InstantiationError,
+    Caller, Engine, ExternRef, Func, MemoryType, Mutability, Nullable, Ref, RefType, Store,
+    TableType, TrapCode, Val, error::ErrorKind, module::InstantiationError,
 };
 
 #[test]

@@ -6,14 +6,8 @@ pub use self::{
     ty::{MemoryType, MemoryTypeBuilder},
 };
 use crate::{
-    AsContext,
-    AsContextMut,
-    Error,
-    StoreContext,
-    StoreContextMut,
-    core::CoreMemory,
-    errors::MemoryError,
-    store::Stored,
+    AsContext, AsContextMut, Error, StoreContext, StoreContextMut, core::CoreMemory,
+    errors::MemoryError, store::Stored,
 };
 
 define_handle! {

@@ -1,7 +1,5 @@
 use crate::{
-    AsContext,
-    AsContextMut,
-    RefType,
+    AsContext, AsContextMut, RefType,
     core::{CoreElementSegment, RawRef},
     store::Stored,
 };

@@ -13,15 +13,11 @@ use self::utils::SmallByteSlice;
 #[cfg(feature = "validate")]
 use super::ValidatingFuncTranslator;
 use super::{
-    FuelMeteringFuncTranslator,
-    FuncToValidate,
-    FuncTranslationDriver,
-    FuncTranslator,
+    FuelMeteringFuncTranslator, FuncToValidate, FuncTranslationDriver, FuncTranslator,
     TranslationError,
 };
 use crate::{
-    Error,
-    TrapCode,
+    Error, TrapCode,
     core::{Fuel, FuelCostsProvider, hint},
     engine::{ResumableOutOfFuelError, utils::unreachable_unchecked},
     errors::FuelError,
@@ -30,8 +26,7 @@ use crate::{
 use alloc::boxed::Box;
 use core::{
     cell::UnsafeCell,
-    fmt,
-    iter,
+    fmt, iter,
     mem::{ManuallyDrop, MaybeUninit},
     pin::Pin,
     ptr::{self, NonNull},
@@ -500,12 +495,12 @@ impl FuncEntryPtr {
 impl Drop for FuncEntry {
     fn drop(&mut self) {
         match self.state.load(Ordering::Acquire) {
-            | state::UNINIT | state::COMPILING | state::FAILED_TO_COMPILE => {}
-            | state::UNCOMPILED => {
+            state::UNINIT | state::COMPILING | state::FAILED_TO_COMPILE => {}
+            state::UNCOMPILED => {
                 let data = self.data.get_mut();
                 unsafe { ManuallyDrop::drop(&mut data.uncompiled) }
             }
-            | state::COMPILED => {
+            state::COMPILED => {
                 let data = self.data.get_mut();
                 unsafe { ManuallyDrop::drop(&mut data.compiled) }
             }

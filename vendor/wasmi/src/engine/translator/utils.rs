@@ -1,7 +1,5 @@
 use crate::{
-    Error,
-    ExternRef,
-    ValType,
+    Error, ExternRef, ValType,
     core::{RawVal, Typed, TypedRawVal},
     engine::TranslationError,
 };

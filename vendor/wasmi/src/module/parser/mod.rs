@@ -1,18 +1,12 @@
 use super::{
-    ElementSegment,
-    FuncIdx,
-    ModuleBuilder,
+    ElementSegment, FuncIdx, ModuleBuilder,
     export::ExternIdx,
     global::Global,
     import::{FuncTypeIdx, Import},
     utils::FromWasmparser as _,
 };
 use crate::{
-    Engine,
-    Error,
-    FuncType,
-    MemoryType,
-    TableType,
+    Engine, Error, FuncType, MemoryType, TableType,
     engine::{EnforcedLimitsError, EngineFunc, TranslationError},
     module::MaybeDebug,
 };
@@ -21,20 +15,9 @@ use core::ops::Range;
 #[cfg(feature = "validate")]
 use wasmparser::Validator;
 use wasmparser::{
-    CustomSectionReader,
-    DataSectionReader,
-    ElementSectionReader,
-    Encoding,
-    ExportSectionReader,
-    FunctionBody,
-    FunctionSectionReader,
-    GlobalSectionReader,
-    ImportSectionReader,
-    MemorySectionReader,
-    Parser as WasmParser,
-    Payload,
-    TableSectionReader,
-    TypeSectionReader,
+    CustomSectionReader, DataSectionReader, ElementSectionReader, Encoding, ExportSectionReader,
+    FunctionBody, FunctionSectionReader, GlobalSectionReader, ImportSectionReader,
+    MemorySectionReader, Parser as WasmParser, Payload, TableSectionReader, TypeSectionReader,
 };
 
 #[cfg(doc)]

@@ -1,12 +1,8 @@
 use crate::{
-    DataSegmentEntity,
-    Func,
-    FuncEntity,
+    DataSegmentEntity, Func, FuncEntity,
     core::{
-        CoreElementSegment as ElementSegmentEntity,
-        CoreGlobal as GlobalEntity,
-        CoreMemory as MemoryEntity,
-        CoreTable as TableEntity,
+        CoreElementSegment as ElementSegmentEntity, CoreGlobal as GlobalEntity,
+        CoreMemory as MemoryEntity, CoreTable as TableEntity,
     },
     engine::{
         code_map::FuncEntry,

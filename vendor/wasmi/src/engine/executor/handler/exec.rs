@@ -18,8 +18,7 @@ use crate::{
     TrapCode,
     core::{CoreTable, RawRef, ReadAs, WriteAs, wasm},
     engine::{
-        FuncEntryPtr,
-        eval,
+        FuncEntryPtr, eval,
         executor::handler::{
             Control,
             dispatch::Break,

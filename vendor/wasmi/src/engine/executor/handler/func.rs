@@ -1,11 +1,7 @@
 use crate::{
-    CallHook,
-    Error,
-    Store,
+    CallHook, Error, Store,
     engine::{
-        FuncEntryPtr,
-        LiftFromCells,
-        LowerToCells,
+        FuncEntryPtr, LiftFromCells, LowerToCells,
         executor::handler::{
             dispatch::{ExecutionOutcome, execute_until_done},
             state::{Freg32, Freg64, Inst, Ip, Ireg, Sp},

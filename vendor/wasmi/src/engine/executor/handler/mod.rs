@@ -15,16 +15,8 @@ use self::{
 };
 pub use self::{
     cell::{
-        Cell,
-        CellError,
-        CellsReader,
-        CellsWriter,
-        LiftFromCells,
-        LiftFromCellsByValue,
-        LoadByVal,
-        LoadFromCellsByValue,
-        LowerToCells,
-        StoreToCells,
+        Cell, CellError, CellsReader, CellsWriter, LiftFromCells, LiftFromCellsByValue, LoadByVal,
+        LoadFromCellsByValue, LowerToCells, StoreToCells,
     },
     dispatch::{ExecutionOutcome, op_code_to_handler},
     func::{init_host_func_call, init_wasm_func_call, resume_wasm_func_call},

@@ -1,19 +1,10 @@
 use crate::{
-    Error,
-    Func,
-    TrapCode,
+    Error, Func, TrapCode,
     core::RawRef,
     engine::{
-        ResumableHostTrapError,
-        ResumableOutOfFuelError,
-        StackConfig,
+        ResumableHostTrapError, ResumableOutOfFuelError, StackConfig,
         executor::{
-            Cell,
-            CellError,
-            CellsReader,
-            CellsWriter,
-            InOutParams,
-            LoadFromCellsByValue,
+            Cell, CellError, CellsReader, CellsWriter, InOutParams, LoadFromCellsByValue,
             StoreToCells,
             handler::{
                 dispatch::{Control, ExecutionOutcome},

@@ -4,25 +4,13 @@ use crate::core::simd::ImmLaneIdx;
 #[cfg(doc)]
 use crate::instance::{InstanceEntity, ThinPtr};
 use crate::{
-    DataSegment,
-    ElementSegment,
-    Error,
-    Func,
-    Global,
-    Handle,
-    Memory,
-    Nullable,
-    RefType,
-    Table,
-    TrapCode,
-    V128,
+    DataSegment, ElementSegment, Error, Func, Global, Handle, Memory, Nullable, RefType, Table,
+    TrapCode, V128,
     core::{CoreMemory as MemoryEntity, CoreTable as TableEntity, RawVal, ShiftAmount},
     engine::{
-        FuncEntry,
-        InOutParams,
+        FuncEntry, InOutParams,
         executor::{
-            LoadFromCellsByValue,
-            StoreToCells,
+            LoadFromCellsByValue, StoreToCells,
             handler::{Break, Control, DoneReason, args::Args},
         },
         utils::unreachable_unchecked,
@@ -30,16 +18,7 @@ use crate::{
     func::{FuncEntity, HostFuncEntity, Trampoline},
     instance::{DataAddr, ElemAddr, FuncAddr, GlobalAddr, HandleAndEntity, MemoryAddr, TableAddr},
     ir::{
-        self,
-        Address,
-        BoundedSlotSpan,
-        Local,
-        Offset,
-        Offset16,
-        Slot,
-        SlotAndReg,
-        SlotSpan,
-        Table0,
+        self, Address, BoundedSlotSpan, Local, Offset, Offset16, Slot, SlotAndReg, SlotSpan, Table0,
     },
     store::{CallHooks, PrunedStore, StoreError},
 };

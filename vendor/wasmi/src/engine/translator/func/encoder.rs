@@ -1,15 +1,13 @@
 use super::{Reset, ReusableAllocations};
 use crate::{
-    Engine,
-    Error,
+    Engine, Error,
     engine::{
         TranslationError,
         executor::op_code_to_handler,
         translator::{
             comparator::UpdateBranchOffset,
             func::{
-                LabelRef,
-                LabelRegistry,
+                LabelRef, LabelRegistry,
                 labels::{Label, ResolvedLabelUser},
             },
         },

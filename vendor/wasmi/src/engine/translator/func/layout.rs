@@ -1,7 +1,6 @@
 use super::{LocalIdx, Reset};
 use crate::{
-    Error,
-    ValType,
+    Error, ValType,
     engine::{
         TranslationError,
         translator::{func::LocalOperand, utils::required_cells_for_ty},

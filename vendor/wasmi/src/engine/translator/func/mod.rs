@@ -21,55 +21,29 @@ use self::{
     layout::{StackLayout, StackSpace},
     locals::{LocalIdx, LocalsRegistry},
     op::{
-        BinaryOp,
-        BinaryOpVt,
-        CommutativeBinaryOp,
-        CommutativeBinaryOpVt,
-        LoadOpVt,
-        StoreOpVt,
-        UnaryOp,
-        UnaryOpVt,
+        BinaryOp, BinaryOpVt, CommutativeBinaryOp, CommutativeBinaryOpVt, LoadOpVt, StoreOpVt,
+        UnaryOp, UnaryOpVt,
     },
     stack::{
-        BlockControlFrame,
-        ControlFrame,
-        ControlFrameBase,
-        ControlFrameKind,
-        ElseControlFrame,
-        ElseReachability,
-        IfControlFrame,
-        IfReachability,
-        LocalOperand,
-        Location,
-        LoopControlFrame,
-        Operand,
-        ResolvedOperand,
-        Stack,
-        StackAllocations,
+        BlockControlFrame, ControlFrame, ControlFrameBase, ControlFrameKind, ElseControlFrame,
+        ElseReachability, IfControlFrame, IfReachability, LocalOperand, Location, LoopControlFrame,
+        Operand, ResolvedOperand, Stack, StackAllocations,
     },
     utils::{Reset, ReusableAllocations},
 };
 #[cfg(feature = "simd")]
 use crate::V128;
 use crate::{
-    Engine,
-    Error,
-    FuncType,
-    TrapCode,
-    ValType,
+    Engine, Error, FuncType, TrapCode, ValType,
     core::{IndexType, RawVal, Typed, TypedRawVal},
     engine::{
-        BlockType,
-        CompiledFuncEntry,
-        TranslationError,
+        BlockType, CompiledFuncEntry, TranslationError,
         code_map::FuncEntry,
         costs::{OperatorCostStrategy, WasmOperator},
         translator::{
             WasmTranslator,
             comparator::{
-                LogicalizeCmpInstr,
-                NegateCmpInstr,
-                TryIntoCmpBranchInstr as _,
+                LogicalizeCmpInstr, NegateCmpInstr, TryIntoCmpBranchInstr as _,
                 UpdateBranchOffset as _,
             },
             func::{
@@ -80,17 +54,8 @@ use crate::{
         },
     },
     ir::{
-        self,
-        Address,
-        BoundedSlotSpan,
-        BranchOffset,
-        FixedSlotSpan,
-        Offset,
-        Offset16,
-        Op,
-        Slot,
-        SlotAndReg,
-        SlotSpan,
+        self, Address, BoundedSlotSpan, BranchOffset, FixedSlotSpan, Offset, Offset16, Op, Slot,
+        SlotAndReg, SlotSpan,
     },
     limits::LimitsError,
     module::{FuncIdx, FuncTypeIdx, MemoryIdx, ModuleHeader, WasmiValueType},
@@ -621,12 +586,12 @@ impl FuncTranslator {
     /// Returns the [`Op`] to copy the register `value` into `result` for `ty`.
     fn select_copy_sr_op(result: Slot, ty: ValType) -> Op {
         match ty {
-            | ValType::I32 | ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
+            ValType::I32 | ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
                 Self::select_u64_copy_sr_op(result)
             }
-            | ValType::F32 => Self::select_f32_copy_sr_op(result),
-            | ValType::F64 => Self::select_f64_copy_sr_op(result),
-            | ValType::V128 => unreachable!(),
+            ValType::F32 => Self::select_f32_copy_sr_op(result),
+            ValType::F64 => Self::select_f64_copy_sr_op(result),
+            ValType::V128 => unreachable!(),
         }
     }
 
@@ -743,14 +708,14 @@ impl FuncTranslator {
     fn select_copy_si_op(result: Slot, value: TypedRawVal) -> Op {
         let raw = value.raw();
         match value.ty() {
-            | ValType::FuncRef | ValType::ExternRef | ValType::I32 | ValType::F32 => {
+            ValType::FuncRef | ValType::ExternRef | ValType::I32 | ValType::F32 => {
                 Op::u32_copy_si(result, u32::from(raw))
             }
-            | ValType::I64 | ValType::F64 => Op::u64_copy_si(result, u64::from(raw)),
+            ValType::I64 | ValType::F64 => Op::u64_copy_si(result, u64::from(raw)),
             #[cfg(feature = "simd")]
-            | ValType::V128 => Op::v128_copy_si(result, V128::from(raw)),
+            ValType::V128 => Op::v128_copy_si(result, V128::from(raw)),
             #[cfg(not(feature = "simd"))]
-            | ValType::V128 => unreachable!(),
+            ValType::V128 => unreachable!(),
         }
     }
 

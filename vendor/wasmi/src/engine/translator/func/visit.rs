@@ -1,40 +1,22 @@
 use super::{ControlFrame, ControlFrameKind, FuncTranslator, LocalIdx};
 use crate::{
-    Error,
-    F32,
-    F64,
-    FuncType,
-    Mutability,
-    RefType,
-    TrapCode,
-    ValType,
+    Error, F32, F64, FuncType, Mutability, RefType, TrapCode, ValType,
     core::{IndexType, RawRef, RawVal, TypedRawRef, TypedRawVal, wasm},
     engine::{
         BlockType,
         translator::{
             comparator::UpdateBranchOffset,
             func::{
-                ControlFrameBase,
-                LocalSetCodegen,
-                Operand,
-                op,
+                ControlFrameBase, LocalSetCodegen, Operand, op,
                 stack::{
-                    AcquiredTarget,
-                    Allocation,
-                    IfReachability,
-                    Location,
-                    RegKind,
-                    ResolvedOperand,
+                    AcquiredTarget, Allocation, IfReachability, Location, RegKind, ResolvedOperand,
                 },
             },
         },
     },
     ir::Op,
     module::{
-        self,
-        MemoryIdx,
-        TableIdx,
-        WasmiValueType,
+        self, MemoryIdx, TableIdx, WasmiValueType,
         init_expr::{EmptyEvalContext, Eval},
     },
 };
@@ -545,12 +527,12 @@ impl<'a> VisitOperator<'a> for FuncTranslator {
         let input = self.stack.pop();
         let op = match self.resolve_operand::<RawVal>(input)? {
             ResolvedOperand::Reg(ty) => match ty {
-                | ValType::I32 | ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
+                ValType::I32 | ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
                     Op::global_set_u64_r(global_addr)
                 }
-                | ValType::F32 => Op::global_set_f32_r(global_addr),
-                | ValType::F64 => Op::global_set_f64_r(global_addr),
-                | ValType::V128 => unreachable!(),
+                ValType::F32 => Op::global_set_f32_r(global_addr),
+                ValType::F64 => Op::global_set_f64_r(global_addr),
+                ValType::V128 => unreachable!(),
             },
             ResolvedOperand::Slot(value) => match ty {
                 #[cfg(feature = "simd")]
@@ -558,14 +540,12 @@ impl<'a> VisitOperator<'a> for FuncTranslator {
                 _ => Op::global_set_u64_s(global_addr, value),
             },
             ResolvedOperand::Immediate(value) => match ty {
-                | ValType::I32 | ValType::F32 | ValType::FuncRef | ValType::ExternRef => {
+                ValType::I32 | ValType::F32 | ValType::FuncRef | ValType::ExternRef => {
                     Op::global_set_u32_i(global_addr, u32::from(value))
                 }
-                | ValType::I64 | ValType::F64 => {
-                    Op::global_set_u64_i(global_addr, u64::from(value))
-                }
+                ValType::I64 | ValType::F64 => Op::global_set_u64_i(global_addr, u64::from(value)),
                 #[cfg(feature = "simd")]
-                | ValType::V128 => {
+                ValType::V128 => {
                     let temp_result = input.temp_slots().head();
                     self.encode_copy_sx_op(temp_result, input)?;
                     Op::global_set_v128_s(global_addr, temp_result)

@@ -4,10 +4,7 @@ mod op;
 mod visit;
 
 use crate::{
-    Error,
-    TrapCode,
-    V128,
-    ValType,
+    Error, TrapCode, V128, ValType,
     core::{IntoShiftAmount, RawVal, ShiftAmount, Typed, TypedRawVal, simd::IntoLaneIdx},
     engine::translator::{
         func::{

@@ -1,9 +1,6 @@
 use super::FuncTranslator;
 use crate::{
-    Error,
-    TrapCode,
-    V128,
-    ValType,
+    Error, TrapCode, V128, ValType,
     core::{
         TypedRawVal,
         simd::{self, ImmLaneIdx},

@@ -1,7 +1,6 @@
 use super::{LocalIdx, StackOperand, StackPos};
 use crate::{
-    Error,
-    ValType,
+    Error, ValType,
     core::{RawVal, TypedRawVal},
     engine::translator::{
         func::{layout::StackLayout, stack::Allocation},
@@ -44,7 +43,7 @@ impl<T> From<Location> for ResolvedOperand<T> {
 impl<T> ResolvedOperand<T> {
     pub fn sort(a: Self, b: Self) -> (Self, Self) {
         match (&a, &b) {
-            | (Self::Slot(_), Self::Reg(_))
+            (Self::Slot(_), Self::Reg(_))
             | (Self::Immediate(_), Self::Reg(_))
             | (Self::Immediate(_), Self::Slot(_)) => (b, a),
             _ => (a, b),

@@ -1,7 +1,6 @@
 use super::{ImmediateOperand, LocalIdx, LocalOperand, LocalsHead, Operand, Reset, TempOperand};
 use crate::{
-    Error,
-    ValType,
+    Error, ValType,
     core::{RawVal, TypedRawVal},
     engine::{TranslationError, translator::utils::required_cells_for_ty},
     ir::{Slot, SlotSpan},
@@ -89,14 +88,14 @@ impl StackOperand {
     /// Returns the [`ValType`] of the [`StackOperand`].
     pub fn ty(&self) -> ValType {
         match self {
-            | Self::Temp { ty, .. } | Self::Immediate { ty, .. } | Self::Local { ty, .. } => *ty,
+            Self::Temp { ty, .. } | Self::Immediate { ty, .. } | Self::Local { ty, .. } => *ty,
         }
     }
 
     /// Returns the temporary [`SlotSpan`] of the [`StackOperand`].
     pub fn temp_slots(&self) -> SlotSpan {
         match self {
-            | Self::Temp { temp_slots, .. }
+            Self::Temp { temp_slots, .. }
             | Self::Immediate { temp_slots, .. }
             | Self::Local { temp_slots, .. } => *temp_slots,
         }
@@ -168,10 +167,10 @@ impl RegisterMap {
     /// Returns a `&mut` to the [`RegisterLink`] of the register for type `ty`.
     fn get_mut(&mut self, ty: ValType) -> &mut Option<RegisterLink> {
         match ty {
-            | ValType::I32 | ValType::FuncRef | ValType::ExternRef | ValType::I64 => &mut self.ireg,
-            | ValType::F32 => &mut self.freg32,
-            | ValType::F64 => &mut self.freg64,
-            | ValType::V128 => unreachable!(),
+            ValType::I32 | ValType::FuncRef | ValType::ExternRef | ValType::I64 => &mut self.ireg,
+            ValType::F32 => &mut self.freg32,
+            ValType::F64 => &mut self.freg64,
+            ValType::V128 => unreachable!(),
         }
     }
 
@@ -208,10 +207,10 @@ impl RegisterMap {
     /// Returns the link of the register for type `ty` if any.
     pub fn get(&self, ty: ValType) -> Option<RegisterLink> {
         match ty {
-            | ValType::I32 | ValType::FuncRef | ValType::ExternRef | ValType::I64 => self.ireg,
-            | ValType::F32 => self.freg32,
-            | ValType::F64 => self.freg64,
-            | ValType::V128 => None,
+            ValType::I32 | ValType::FuncRef | ValType::ExternRef | ValType::I64 => self.ireg,
+            ValType::F32 => self.freg32,
+            ValType::F64 => self.freg64,
+            ValType::V128 => None,
         }
     }
 

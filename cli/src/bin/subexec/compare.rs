@@ -1,6 +1,6 @@
 //! `subexec compare`: the bundled `runtime-guest` workloads in both modes, side by side.
 //!
-//! Runs every workload of [`subexec_executor::comparison`] on the classic and the
+//! Runs every workload of [`subexec_cli::comparison`] on the classic and the
 //! guest-allocator blob (metered, so fuel is reported), checks that outputs and storage
 //! changes agree, and prints the Markdown table; `--svg FILE` also writes the ratio chart.
 //! Times are medians of `--runs` runs (the criterion bench `modes` is the reference for time).
@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use subexec_executor::comparison::{compare, executor, render_svg, render_table};
+use subexec_cli::comparison::{compare, executor, render_svg, render_table};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 use crate::failure::{Failure, Kind, Outcome};

@@ -19,10 +19,9 @@ use subexec_runtime_blobs::api::{
     entries, AllocParams, Block, HashAlgorithm, HostCall, StorageParams, Transfer,
 };
 
-use crate::call::CallOutcome;
-use crate::error::{CallError, LoadError};
-use crate::runtime::Executor;
-use crate::{HeapAllocStrategy, RuntimeMode};
+use subexec_executor::{
+    CallError, CallOutcome, Executor, HeapAllocStrategy, LoadError, RuntimeMode,
+};
 
 /// The heap strategy of the comparison: `Dynamic` without a limit, so peak pages are what
 /// each mode really grew its memory to (a `Static` heap would report its fixed size).
@@ -190,7 +189,7 @@ pub fn measure(
         }
     };
     let run_once = || -> Result<(CallOutcome, StorageChanges, Duration), CompareError> {
-        let mut storage = crate::empty_storage();
+        let mut storage = subexec_executor::empty_storage();
         for (entry, input) in &workload.setup {
             runtime
                 .call(&mut storage, entry, input)

@@ -2,6 +2,8 @@
 //! conformance.
 
 mod cli_common;
+// The node-template runtime; one file with the executor's tests and the benches.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 
 use cli_common::{subexec, temp, TempPath};
@@ -313,6 +315,35 @@ fn inspect_tells_the_two_abis_apart() {
 
     let out = subexec(&["inspect", "/nonexistent"]);
     assert_eq!(out.code, 2);
+}
+
+/// The product's wasmi has no text parser (`wat` feature off): `inspect` refuses a `.wat` file
+/// as bad input with a message that says why, as `run` refuses it.
+#[test]
+fn inspect_and_run_refuse_wasm_text() {
+    let text = temp("runtime.wat");
+    std::fs::write(
+        &text,
+        "(module (memory (export \"memory\") 1) (func (export \"Core_version\") (param i32) (result i64) i64.const 0))",
+    )
+    .unwrap();
+    let out = subexec(&["inspect", text.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: the blob is not a binary wasm module"),
+        "{}",
+        out.stderr
+    );
+    let out = subexec(&[
+        "run",
+        "--runtime",
+        text.to_str().unwrap(),
+        "--call",
+        "Core_version",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("invalid wasm module"), "{}", out.stderr);
 }
 
 #[test]

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use subexec_allocator::{profile, HeapProfile};
-use subexec_executor::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
-use subexec_executor::diagnostics::heap_map::{self, human_bytes};
+use subexec_cli::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
+use subexec_cli::diagnostics::heap_map::{self, human_bytes};
 use subexec_executor::AllocationTrace;
 
 use crate::failure::{Failure, Kind, Outcome};

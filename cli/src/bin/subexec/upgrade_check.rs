@@ -1,12 +1,12 @@
 //! `subexec upgrade-check OLD NEW`: whether NEW may replace OLD under the rules a chain applies
-//! (`subexec_executor::upgrade`), and how the two differ: versions, runtime APIs, host
+//! (`subexec_cli::upgrade`), and how the two differ: versions, runtime APIs, host
 //! functions each needs that subexec lacks, ABI mode.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use subexec_executor::upgrade::check_upgrade;
+use subexec_cli::upgrade::check_upgrade;
 use subexec_executor::Executor;
 
 use crate::failure::{Failure, Kind, Outcome};

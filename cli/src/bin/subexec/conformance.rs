@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use subexec_executor::conformance::run_file;
-use subexec_executor::conformance::runner::error_chain;
+use subexec_cli::conformance::run_file;
+use subexec_cli::conformance::runner::error_chain;
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::progress::Progress;

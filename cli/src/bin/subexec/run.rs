@@ -4,7 +4,7 @@
 //!
 //! The runtime is the first of: `--runtime FILE`; the `:code` of the starting state (`--state`
 //! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
-//! an [`subexec_executor::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
+//! an [`subexec_cli::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
 //! The state file is written only when every call succeeded (a failed run changes nothing).
 //!
 //! `--heap-report FILE` and `--memory-budget` record each call's allocations and report on
@@ -19,9 +19,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use subexec_executor::diagnostics::budget::MemoryBudget;
+use subexec_cli::diagnostics::budget::MemoryBudget;
+use subexec_cli::upgrade::{Chain, ChainError, CODE_KEY};
 use subexec_executor::storage::{InMemoryBackend, StateVersion};
-use subexec_executor::upgrade::{Chain, ChainError, CODE_KEY};
 use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy};
 
 use crate::failure::{Failure, Outcome};

@@ -9,8 +9,11 @@ use subexec_executor::{blake2_256, Executor, LoadError, RuntimeVersion};
 use wasmi::{ExternType, FuncType, Module};
 use wasmparser::{ExternalKind, Operator, Parser, Payload};
 
-use crate::failure::{Failure, Outcome};
+use crate::failure::{Failure, Kind, Outcome};
 use crate::source;
+
+/// The four bytes every binary wasm module starts with.
+const WASM_MAGIC: &[u8] = b"\0asm";
 
 /// `subexec inspect` arguments.
 #[derive(Args)]
@@ -82,6 +85,15 @@ fn extern_type(ty: &ExternType) -> String {
 pub fn inspect(blob: &[u8]) -> Outcome<Info> {
     let wasm = decompress(blob, CODE_BLOB_BOMB_LIMIT)
         .map_err(|e| Failure::input("cannot decompress the blob", e))?;
+    if !wasm.starts_with(WASM_MAGIC) {
+        // The engine has no text parser (wasmi's `wat` feature is off): a `.wat` file or any
+        // other non-binary input is refused here, as `run` refuses it.
+        return Err(Failure::new(
+            Kind::BadInput,
+            "the blob is not a binary wasm module (it does not start with `\\0asm`; text \
+             `.wat` is not a runtime)",
+        ));
+    }
     let engine = wasmi::Engine::default();
     let module = Module::new(&engine, &wasm[..])
         .map_err(|e| Failure::input("the blob is not a valid wasm module", e))?;

@@ -11,7 +11,7 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use subexec_executor::upgrade::ChainError;
+use subexec_cli::upgrade::ChainError;
 use subexec_executor::{CallError, VersionError};
 
 /// Whose fault a failure is.

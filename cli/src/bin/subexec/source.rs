@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
+use subexec_cli::upgrade::CODE_KEY;
 use subexec_executor::storage::chain_spec::GenesisStorage;
 use subexec_executor::storage::InMemoryBackend;
-use subexec_executor::upgrade::CODE_KEY;
 
 use crate::failure::{Failure, Outcome};
 

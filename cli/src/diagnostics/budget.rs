@@ -34,7 +34,7 @@ use std::str::FromStr;
 
 use subexec_allocator::{AllocationEvent, AllocationTrace, N_ORDERS, PAGE_SIZE};
 
-use crate::heap::HeapAllocStrategy;
+use subexec_executor::HeapAllocStrategy;
 
 /// `DEFAULT_HEAP_PAGES_ESTIMATE` of the PVF executor: the pages it assumes a module takes.
 pub const PVF_HEAP_PAGES_ESTIMATE: u32 = 32;
@@ -65,7 +65,7 @@ impl FromStr for MemoryBudget {
             return Ok(MemoryBudget::Validator);
         }
         match text.parse::<u32>() {
-            Ok(pages) if (1..=crate::MAX_WASM_PAGES).contains(&pages) => {
+            Ok(pages) if (1..=subexec_executor::MAX_WASM_PAGES).contains(&pages) => {
                 Ok(MemoryBudget::Pages(pages))
             }
             _ => Err(BadMemoryBudget(text.to_string())),

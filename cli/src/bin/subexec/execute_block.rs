@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use subexec_cli::diagnostics::budget::MemoryBudget;
 use subexec_executor::block::json::parse_block;
 use subexec_executor::block::Block;
-use subexec_executor::diagnostics::budget::MemoryBudget;
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::import_blocks::{executor, start, Run};

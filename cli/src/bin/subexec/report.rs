@@ -1,8 +1,8 @@
 //! What `run` prints about each call: text for people, JSON (`--json`) for programs.
 
 use serde_json::{json, Map, Value};
+use subexec_cli::upgrade::{Chain, ChainCall};
 use subexec_executor::storage::{StorageChanges, TrieChanges};
-use subexec_executor::upgrade::{Chain, ChainCall};
 use subexec_executor::AllocationStats;
 
 fn hex0x(bytes: &[u8]) -> String {

@@ -3,6 +3,8 @@
 
 mod cli_common;
 mod diagnostics_common;
+// The node-template runtime; one file with the executor's tests and the benches.
+#[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 
 use cli_common::{subexec, temp, Out};

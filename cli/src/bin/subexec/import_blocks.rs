@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use subexec_cli::diagnostics::budget::{BudgetReport, MemoryBudget};
 use subexec_executor::block::json::parse_blocks;
 use subexec_executor::block::{Block, Importer};
-use subexec_executor::diagnostics::budget::{BudgetReport, MemoryBudget};
 use subexec_executor::storage::chain_spec::GenesisStorage;
 use subexec_executor::{CallOptions, Executor};
 
@@ -97,12 +97,12 @@ pub fn start(
         };
         Failure::caused(kind, format!("cannot start from `{}`", path.display()), e)
     })?;
+    let options = CallOptions {
+        trace_allocations: budget.is_some(),
+    };
     Ok(importer
         .with_heap_alloc_strategy(budget.map(MemoryBudget::heap_alloc_strategy))
-        .with_call_options(CallOptions {
-            trace_allocations: budget.is_some(),
-            ..CallOptions::default()
-        }))
+        .with_call_options(options))
 }
 
 /// The executor of the block commands.

@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use subexec_cli::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
+use subexec_cli::diagnostics::heap_map::human_bytes;
 use subexec_executor::block::{BlockError, BlockFailure, BlockOutcome, Head, Importer};
-use subexec_executor::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
-use subexec_executor::diagnostics::heap_map::human_bytes;
 use subexec_executor::{CallError, CallLogs};
 
 use crate::failure::{Failure, Kind};
@@ -29,7 +29,7 @@ fn ms(duration: Duration) -> f64 {
 /// A refused block as a failure: the block and the call on the first line, the cause chain
 /// after it, the exit code by the cause (see the module docs).
 pub fn block_failure(error: BlockError) -> Failure {
-    let kind = match &error.failure {
+    let kind = match &*error.failure {
         BlockFailure::Call(CallError::MissingExport(_) | CallError::BadEntrySignature { .. }) => {
             Kind::BadInput
         }
@@ -208,7 +208,7 @@ pub fn budget_json(report: &BudgetReport) -> Value {
 /// A refused block as JSON.
 pub fn error_json(error: &BlockError) -> Value {
     let mut causes = Vec::new();
-    let mut next: Option<&dyn std::error::Error> = Some(&error.failure);
+    let mut next: Option<&dyn std::error::Error> = Some(&*error.failure);
     while let Some(cause) = next {
         causes.push(cause.to_string());
         next = cause.source();

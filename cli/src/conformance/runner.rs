@@ -7,11 +7,10 @@ use parity_scale_codec::Encode;
 use sha2::{Digest, Sha256};
 
 use super::format::{CallSpec, Expect, HeapSpec, InputSpec, RuntimeSource, Vector};
-use crate::heap::HeapAllocStrategy;
-use crate::storage::chain_spec::GenesisStorage;
-use crate::storage::{InMemoryBackend, StateVersion, StorageMap};
 use crate::upgrade::{Chain, ChainCall, ChainError, CODE_KEY};
-use crate::Executor;
+use subexec_executor::storage::chain_spec::GenesisStorage;
+use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageMap};
+use subexec_executor::{Executor, HeapAllocStrategy};
 
 /// Why a vector could not be run at all (as opposed to running and not matching).
 #[derive(thiserror::Error, Debug)]
@@ -41,7 +40,7 @@ pub enum ConformanceError {
         path: PathBuf,
         /// Why.
         #[source]
-        source: crate::storage::chain_spec::ChainSpecError,
+        source: subexec_executor::storage::chain_spec::ChainSpecError,
     },
     /// A field holds something invalid (bad hex, unknown bundled runtime, …).
     #[error("invalid vector field {field}: {reason}")]
@@ -134,7 +133,7 @@ pub fn run_vector(vector: &Vector, base: &Path) -> Result<Report, ConformanceErr
     }
     if let Some(expected) = &vector.runtime_blake2_256 {
         let expected = hex_field("runtime_blake2_256", expected)?;
-        let actual = crate::blake2_256(&code);
+        let actual = subexec_executor::blake2_256(&code);
         if expected != actual {
             return Err(invalid(
                 "runtime_blake2_256",

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use subexec_executor::comparison::workloads;
+use subexec_cli::comparison::workloads;
 
 #[test]
 fn compare_prints_every_workload_in_both_modes_and_writes_the_chart() {

@@ -14,8 +14,8 @@
 
 use serde_json::{json, Value};
 use subexec_allocator::{ClassUsage, Need, OutOfMemoryDiagnosis, N_ORDERS, PAGE_SIZE};
+use subexec_cli::upgrade::ChainError;
 use subexec_executor::diagnostics::OutOfMemory;
-use subexec_executor::upgrade::ChainError;
 use subexec_executor::CallError;
 
 /// The record of a call that failed: its name, the error (for a failed call, the message

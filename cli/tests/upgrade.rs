@@ -2,8 +2,8 @@
 //! the compiled-module cache.
 
 use parity_scale_codec::{Decode, Encode};
+use subexec_cli::upgrade::{Chain, ChainError, UpgradeRefusal, CODE_KEY};
 use subexec_executor::storage::InMemoryBackend;
-use subexec_executor::upgrade::{Chain, ChainError, UpgradeRefusal, CODE_KEY};
 use subexec_executor::Executor;
 use subexec_runtime_blobs::api::{entries, AccountInfo, Block, BlockSummary, Transfer};
 use subexec_runtime_blobs::{CLASSIC, CLASSIC_V2};

@@ -20,8 +20,9 @@
 use std::process::Command;
 
 use parity_scale_codec::Encode;
+use subexec_cli::demo;
 use subexec_executor::{
-    blake2_256, demo, empty_storage, CallOptions, CallOutcome, Executor, Runtime, RuntimeMode,
+    blake2_256, empty_storage, CallOptions, CallOutcome, Executor, Runtime, RuntimeMode,
 };
 use subexec_runtime_blobs::api::{self, entries, BlockSummary, StorageParams, StorageReadSummary};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};

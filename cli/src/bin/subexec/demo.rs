@@ -1,4 +1,4 @@
-//! The bundled demo (`subexec_executor::demo`): the `runtime-guest` classic runtime endows
+//! The bundled demo (`subexec_cli::demo`): the `runtime-guest` classic runtime endows
 //! four accounts, then executes a block of transfers (one of which fails and is rolled back).
 //! This file only hands the library's inputs to `run` and reads the outputs; `run` executes
 //! them like any other calls.
@@ -8,7 +8,7 @@ use subexec_runtime_blobs::api::{entries, BlockSummary};
 
 /// The demo's calls: `Demo_initialize` then `Demo_execute_block`.
 pub fn calls() -> Vec<(String, Vec<u8>)> {
-    subexec_executor::demo::calls()
+    subexec_cli::demo::calls()
         .into_iter()
         .map(|(method, input)| (method.to_owned(), input))
         .collect()

@@ -24,12 +24,12 @@
 
 use std::sync::Arc;
 
-use crate::call::{CallOptions, CallOutcome};
-use crate::error::{CallError, LoadError, VersionError};
-use crate::heap::{HeapAllocStrategy, HEAP_PAGES_KEY};
-use crate::runtime::{CodeHash, Executor, Runtime};
-use crate::storage::{InMemoryBackend, StateVersion, StorageChanges, StorageState};
-use crate::version::RuntimeVersion;
+use subexec_executor::heap::HEAP_PAGES_KEY;
+use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageChanges, StorageState};
+use subexec_executor::{
+    CallError, CallOptions, CallOutcome, CodeHash, Executor, HeapAllocStrategy, LoadError, Runtime,
+    RuntimeVersion, VersionError,
+};
 
 /// The storage key holding the runtime code.
 pub const CODE_KEY: &[u8] = b":code";
@@ -139,7 +139,7 @@ impl Chain {
         let version = runtime.version().map_err(ChainError::Version)?;
         let heap_pages = state.top().get(HEAP_PAGES_KEY).cloned();
         Ok(Chain {
-            executor: runtime.executor.clone(),
+            executor: runtime.executor().clone(),
             runtime: runtime.with_heap_pages(heap_pages.as_deref()),
             version,
             backend: Arc::new(state),
@@ -236,7 +236,9 @@ impl Chain {
                 return Err(ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved))
             }
             // Rewriting the running code is not an upgrade.
-            Some(Some(code)) if crate::blake2_256(code) != self.runtime.code_hash() => Some(code),
+            Some(Some(code)) if subexec_executor::blake2_256(code) != self.runtime.code_hash() => {
+                Some(code)
+            }
             _ => None,
         };
         let heap_pages_written = changes.main.contains_key(HEAP_PAGES_KEY);
@@ -316,7 +318,7 @@ pub fn check_upgrade(
 ) -> Result<(Runtime, RuntimeVersion), UpgradeRefusal> {
     let runtime = executor.load(code).map_err(UpgradeRefusal::Load)?;
     runtime
-        .call(&mut crate::empty_storage(), "Core_version", &[])
+        .call(&mut subexec_executor::empty_storage(), "Core_version", &[])
         .map_err(UpgradeRefusal::Instantiate)?;
     let version = runtime.version().map_err(UpgradeRefusal::Version)?;
     check_versions(current, &version)?;

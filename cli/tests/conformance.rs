@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use subexec_executor::conformance::{run_file, run_vector, Vector};
+use subexec_cli::conformance::{run_file, run_vector, Vector};
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance")
