@@ -47,7 +47,6 @@ fn import_blocks_imports_block_1_and_saves_the_state() {
         &spec(),
         "--blocks",
         blocks.to_str().unwrap(),
-        "--allow-missing-host-functions",
         "--verbose",
         "--state",
         state.to_str().unwrap(),
@@ -80,7 +79,7 @@ fn import_blocks_imports_block_1_and_saves_the_state() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 
     // The saved state is block 1's: executing block 1 again on it fails in the runtime
-    // (block 1 is not the successor of block 1), exit code 3.
+    // (its timestamp does not advance), exit code 3.
     let block1 = json_file("block1.json", &entries_json()[0]);
     let again = subexec(&[
         "execute-block",
@@ -88,7 +87,6 @@ fn import_blocks_imports_block_1_and_saves_the_state() {
         state.to_str().unwrap(),
         "--block",
         block1.to_str().unwrap(),
-        "--allow-missing-host-functions",
     ]);
     assert_eq!(again.code, 3, "{}", again.stderr);
     assert!(again.stderr.contains("block #1"), "{}", again.stderr);
@@ -104,7 +102,6 @@ fn execute_block_runs_one_block_on_a_state() {
         &spec(),
         "--block",
         block1.to_str().unwrap(),
-        "--allow-missing-host-functions",
         "--output-state",
         after.to_str().unwrap(),
     ]);
@@ -132,7 +129,6 @@ fn execute_block_runs_one_block_on_a_state() {
         &spec(),
         "--block",
         bin.to_str().unwrap(),
-        "--allow-missing-host-functions",
         "--json",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -152,7 +148,6 @@ fn exit_codes_name_the_failure() {
         &spec(),
         "--blocks",
         out_of_order.to_str().unwrap(),
-        "--allow-missing-host-functions",
     ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("block #2"), "{}", out.stderr);
@@ -195,7 +190,6 @@ fn exit_codes_name_the_failure() {
         &spec(),
         "--blocks",
         file.to_str().unwrap(),
-        "--allow-missing-host-functions",
         "--json",
     ]);
     assert_eq!(out.code, 3, "{}", out.stderr);
@@ -308,4 +302,153 @@ fn log_directives_print_runtime_lines_and_set_the_max_level() {
     let out = run_logging(&["-l", "runtime=loud"], 3);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("runtime=loud"), "{}", out.stderr);
+}
+
+#[test]
+fn import_blocks_imports_all_128_with_json_and_the_validator_budget() {
+    let state = temp("state.json");
+    let out = subexec(&[
+        "import-blocks",
+        "--chain-spec",
+        &spec(),
+        "--blocks",
+        &westend("blocks-1-128.json"),
+        "--json",
+        "--memory-budget",
+        "validator",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let blocks = doc["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 128);
+    let all = entries_json();
+    for (record, entry) in blocks.iter().zip(&all) {
+        assert_eq!(record["hash"], entry["hash"]);
+        let header = entry["header"].as_str().unwrap();
+        // The state root follows the parent hash and the compact number (1 or 2 bytes).
+        let number = entry["number"].as_u64().unwrap();
+        let at = 2 + 64 + if number < 64 { 2 } else { 4 };
+        assert_eq!(record["state_root"], format!("0x{}", &header[at..at + 64]));
+        let budget = &record["memory_budget"];
+        assert_eq!(budget["budget_bytes"], 2080u64 * 65536);
+        assert!(budget["headroom_bytes"].as_i64().unwrap() > 0);
+        assert!(record["logs"]["lines"].is_array());
+    }
+    let least = blocks
+        .iter()
+        .map(|b| b["memory_budget"]["headroom_bytes"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    let closest = &doc["closest_to_memory_budget"];
+    assert_eq!(closest["headroom_bytes"], least);
+    let closest_number = closest["number"].as_u64().unwrap() as usize;
+    assert_eq!(
+        blocks[closest_number - 1]["memory_budget"]["headroom_bytes"],
+        least
+    );
+    assert_eq!(doc["summary"]["blocks"], 128);
+    assert_eq!(doc["summary"]["head"]["number"], 128);
+    assert_eq!(doc["summary"]["head"]["hash"], all[127]["hash"]);
+    assert_eq!(doc["summary"]["state_root"], blocks[127]["state_root"]);
+    assert!(doc["error"].is_null());
+
+    // The saved head state, as a state file: block 128 cannot follow it again (exit 3), and
+    // the text summary names the budget's closest block.
+    let text = subexec(&[
+        "import-blocks",
+        "--chain-spec",
+        &spec(),
+        "--blocks",
+        &westend("blocks-1-128.json"),
+        "--memory-budget",
+        "validator",
+    ]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("#128: heap footprint"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(&format!(
+            "closest to the validator (2080 pages) budget: block #{closest_number}"
+        )),
+        "{}",
+        text.stdout
+    );
+    let last = json_file("b128.json", &all[127]);
+    let again = subexec(&[
+        "execute-block",
+        "--state",
+        state.to_str().unwrap(),
+        "--block",
+        last.to_str().unwrap(),
+    ]);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+}
+
+#[test]
+fn a_root_mismatch_exits_with_1() {
+    use subexec_executor::block::{genesis_header, Block, Digest, Header};
+    use subexec_executor::storage::{trie_root::trie_root, StateVersion};
+    // A runtime that checks nothing: `Core_execute_block` returns at once, so only the
+    // importer's own root comparison can refuse the block.
+    let version = "\\04t\\04t\\00\\00\\00\\00\\01\\00\\00\\00\\00\\00\\00\\00\\00";
+    let wasm = wat::parse_str(format!(
+        r#"(module
+  (import "env" "memory" (memory 2))
+  (global (export "__heap_base") i32 (i32.const 8192))
+  (data (i32.const 16) "{version}")
+  (func (export "Core_version") (param i32 i32) (result i64)
+    (i64.or (i64.const 16) (i64.shl (i64.const 17) (i64.const 32))))
+  (func (export "Core_execute_block") (param i32 i32) (result i64)
+    (i64.const 0)))"#
+    ))
+    .unwrap();
+    let mut top = std::collections::BTreeMap::new();
+    top.insert(b":code".to_vec(), wasm.clone());
+    let root = trie_root(StateVersion::V0, &top);
+    let spec = json_file(
+        "spec.json",
+        &serde_json::json!({
+            "name": "test", "id": "test",
+            "genesis": {"raw": {"top": {"0x3a636f6465": format!("0x{}", hex::encode(&wasm))}}}
+        }),
+    );
+    let block = |state_root| {
+        let header = Header {
+            parent_hash: genesis_header(root).hash(),
+            number: 1,
+            state_root,
+            extrinsics_root: [0; 32],
+            digest: Digest::default(),
+        };
+        subexec_executor::block::json::block_to_json(&Block::new(header, vec![]).unwrap())
+    };
+    let run = |state_root| {
+        let blocks = json_file("b.json", &Value::Array(vec![block(state_root)]));
+        subexec(&[
+            "import-blocks",
+            "--chain-spec",
+            spec.to_str().unwrap(),
+            "--blocks",
+            blocks.to_str().unwrap(),
+        ])
+    };
+    let good = run(root);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let bad = run([7; 32]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("block #1"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains(&format!(
+            "the state root after execution is 0x{}, the header says 0x{}",
+            hex::encode(root),
+            "07".repeat(32)
+        )),
+        "{}",
+        bad.stderr
+    );
 }

@@ -24,9 +24,14 @@
 //! fails at the same point; a call that succeeds or fails otherwise runs once. Recorded runs
 //! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
+use std::sync::Arc;
+
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::storage::TransactionError;
-use subexec_host_functions::{CallLogs, HostCallStats, StorageState};
+use subexec_host_functions::{
+    CallLogs, HostCallStats, OffchainContext, OffchainIndexChange, StorageState,
+    TransactionIndexOperation,
+};
 use wasmi::ExternType;
 
 use crate::error::CallError;
@@ -61,15 +66,36 @@ pub struct CallOutcome {
     /// The lines the runtime logged (bounded in count and bytes; see
     /// [`subexec_host_functions::logs`]). A failed call's panic message is in its error.
     pub logs: CallLogs,
+    /// The offchain-database writes of the call (`ext_offchain_index_*`, made during block
+    /// import too), in key order with the final value per key (`None` = removed), as
+    /// `sp-state-machine` drains them. Writes in runtime transactions that were rolled back
+    /// are not among them; a failed call has no outcome, hence no changes.
+    pub offchain_index_changes: Vec<OffchainIndexChange>,
+    /// The call's `ext_transaction_index_*` operations, in call order.
+    pub transaction_index: Vec<TransactionIndexOperation>,
 }
 
 /// How to run one call ([`Runtime::call_with`]). The default is what [`Runtime::call`] does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     /// Record every allocation and free of the host allocator into
     /// [`CallOutcome::allocation_trace`] (classic runtimes only). Recording changes no
     /// pointer, output, error, storage change, statistic or fuel.
     pub trace_allocations: bool,
+    /// The offchain context lent to the call's `ext_offchain_*` functions (offchain workers,
+    /// `validate_transaction` with offchain access). `None`: they fail the call, naming the
+    /// function, as Substrate panics without the offchain extensions. The offchain *index*
+    /// needs no context.
+    pub offchain: Option<Arc<dyn OffchainContext>>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("trace_allocations", &self.trace_allocations)
+            .field("offchain", &self.offchain.is_some())
+            .finish()
+    }
 }
 
 /// How a failed run relates to lazy backing.
@@ -111,6 +137,7 @@ impl Runtime {
         self.prepared.poison.check()?;
         check_entry_point(&self.prepared, method)?;
         storage.start_transaction();
+        let _context = crate::call_context::enter(options);
         let result = match self.prepared.mode {
             RuntimeMode::Classic => self.call_classic(storage, method, input, options),
             RuntimeMode::GuestAllocator => {
@@ -154,7 +181,8 @@ impl Runtime {
             run = self.run(storage, method, input, backing, trace);
         }
         if let Err(error) = &run.result {
-            if !trace && crate::diagnostics::is_out_of_memory(error) {
+            let rerun = !self.executor.settings().run_once;
+            if rerun && !trace && crate::diagnostics::is_out_of_memory(error) {
                 restart_transaction(storage)?;
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
                 let traced = self.run(storage, method, input, backing, true);

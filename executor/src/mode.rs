@@ -6,7 +6,7 @@
 //! with both kinds is refused, naming both lists ([`LoadError::MixedEntryPoints`]); one with
 //! neither is classic (calls will find no entry point and say so).
 //!
-//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`]): a
+//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`](subexec_host_functions::FunctionStyle::allowed_in)): a
 //! guest-allocator runtime may not import host-allocating functions (`ext_allocator_*`,
 //! `ext_storage_get_version_1`, the version-1 hashes, …) nor `env.memory` (it owns its memory
 //! and exports it); a classic runtime may not import the RFC-0145 functions. Every offending
@@ -30,6 +30,14 @@ pub(crate) fn is_classic_entry(ty: &FuncType) -> bool {
 /// Whether `ty` is a guest-allocator entry point `(i32) -> i64`.
 pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
     ty.params() == [ValType::I32] && ty.results() == [ValType::I64]
+}
+
+/// The mode `module`'s entry points say, before its imports are resolved (a few import names
+/// mean different functions in the two modes: [`HostFunction::resolve`]).
+///
+/// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
+pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
+    detect(module, &[])
 }
 
 /// The mode of `module`, or why it has none.

@@ -251,8 +251,10 @@ impl Executor {
         let (module, mutable_globals) = self.compile(&wasm)?;
         let imports = resolve_imports(
             &module,
+            crate::mode::entry_mode(&module)?,
             self.inner.settings.allow_missing_host_functions,
             self.inner.test_panics,
+            &self.inner.settings.host_functions,
         )?;
         let memory = memory_source(&module)?;
         let mode = crate::mode::detect(&module, &imports)?;
@@ -395,11 +397,13 @@ impl Runtime {
     }
 
     /// Whether calls under this handle's strategy back a static heap lazily (see
-    /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`.
+    /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`,
+    /// unless the executor runs every call once ([`crate::Settings::run_once`]).
     pub fn static_heap_is_lazy(&self) -> bool {
         matches!(self.heap_alloc_strategy, HeapAllocStrategy::Static { .. })
             && !self.prepared.scan.uses_memory_size_or_grow
             && self.prepared.mode == RuntimeMode::Classic
+            && !self.executor.settings().run_once
     }
 
     /// The export names of the module's mutable globals, in global index order: its own

@@ -2,8 +2,9 @@
 //! README), imported with [`Importer`] as a node imports them.
 //!
 //! - The genesis header derived from the genesis state has Westend's genesis hash.
-//! - Every block imports on its parent's committed state; after each one the committed
-//!   state's root (V0: the Westend runtime's `system_version` is 0) equals the header's.
+//! - All 128 blocks import, strictly loaded (no missing host function), each on its parent's
+//!   committed state; after each one the committed state's root (V0: the Westend runtime's
+//!   `system_version` is 0) equals the header's, and the head is the block.
 //! - A block with one byte changed (in an extrinsic, in the state root, in the parent hash) is
 //!   refused, the error names the block, the call and the cause, and the committed state and
 //!   head are exactly as before; the genuine block imports afterwards.
@@ -30,13 +31,11 @@ fn blocks() -> Vec<Block> {
     parse_blocks(&data("blocks-1-128.json")).expect("the block list parses and its hashes check")
 }
 
-/// The executor of these tests. Westend's genesis runtime imports host functions subexec does
-/// not provide yet (offchain, keystore, some crypto); they are linked as trapping stubs, and
-/// no block of 1–128 calls them except `ext_crypto_sr25519_verify_version_2` (block 2).
+/// The executor of these tests: the default one, which loads strictly (every host function
+/// Westend's genesis runtime imports is provided; block 2's `im_online` heartbeats need
+/// `ext_crypto_sr25519_verify_version_2`).
 fn executor() -> Executor {
-    Executor::builder()
-        .allow_missing_host_functions(true)
-        .build()
+    Executor::builder().build()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -90,10 +89,23 @@ fn import_checked(chain: &mut Importer, blocks: &[Block]) {
 }
 
 #[test]
-fn block_1_imports_with_its_headers_root() {
+fn all_128_blocks_import_from_genesis_with_their_headers_roots() {
     let mut chain = Importer::from_genesis(&executor(), genesis()).unwrap();
     let blocks = blocks();
-    import_checked(&mut chain, &blocks[..1]);
+    assert_eq!(blocks.len(), 128);
+    assert_eq!(
+        blocks.iter().map(|b| b.extrinsics().len()).sum::<usize>(),
+        347
+    );
+    import_checked(&mut chain, &blocks);
+    let head = chain.head().unwrap();
+    assert_eq!(head.number, 128);
+    assert_eq!(
+        hex(&head.hash),
+        "5490ddb4f096e061a7e4c69761da48abb275c84d2e9b22ef29d60d7dd9085e8a"
+    );
+    // No block of 1–128 upgrades the runtime.
+    assert_eq!(chain.version().spec_version, 1);
 }
 
 /// `block` with its header changed by `edit` (the extrinsics kept).

@@ -8,7 +8,7 @@
 //!
 //! # What "as fresh" means, piece by piece
 //! - **Memory contents.** The memory's bytes live in a private copy-on-write mapping of a
-//!   sealed `memfd` holding the initial image (see [`mapped`]): the data segments applied to
+//!   sealed `memfd` holding the initial image (see `mapped`): the data segments applied to
 //!   zeros, built once per compiled runtime by instantiating it on an ordinary memory. A call's
 //!   writes copy pages; the reset lists the pages holding private copies (`PAGEMAP_SCAN`) and
 //!   restores them, by copying the image's bytes back (the page stays resident, so the next

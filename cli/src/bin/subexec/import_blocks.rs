@@ -99,6 +99,7 @@ pub fn start(
     })?;
     let options = CallOptions {
         trace_allocations: budget.is_some(),
+        ..CallOptions::default()
     };
     Ok(importer
         .with_heap_alloc_strategy(budget.map(MemoryBudget::heap_alloc_strategy))
@@ -221,7 +222,8 @@ impl Run<'_> {
             print!("{}", report::summary(&importer, blocks.len(), elapsed));
             if let (Some((number, closest)), Some(budget)) = (closest, self.budget) {
                 println!(
-                    "closest to the {budget} budget: block #{number}, headroom {} bytes",
+                    "closest to the {budget} budget: block #{number}, heap footprint {}, headroom {} bytes",
+                    subexec_cli::diagnostics::heap_map::human_bytes(closest.footprint_bytes),
                     closest.headroom_bytes
                 );
             }
