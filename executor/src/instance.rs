@@ -223,6 +223,7 @@ impl Runtime {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
                 let allocation_trace = state.take_allocation_trace();
+                let logs = state.take_logs();
                 let mut host_calls = state.host_call_stats().clone();
                 let offchain_index_changes = state.take_offchain_index_changes();
                 let transaction_index = state.take_transaction_index();
@@ -242,6 +243,7 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace,
+                        logs,
                         offchain_index_changes,
                         transaction_index,
                     }
@@ -249,7 +251,12 @@ impl Runtime {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, memory_related) = classify(error, state.panic_message(), settings.fuel);
+                let (error, memory_related) = classify(
+                    error,
+                    state.panic_message(),
+                    state.panic_log(),
+                    settings.fuel,
+                );
                 let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
@@ -310,6 +317,7 @@ impl Runtime {
         match returned {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
+                let logs = state.take_logs();
                 let mut host_calls = state.host_call_stats().clone();
                 let offchain_index_changes = state.take_offchain_index_changes();
                 let transaction_index = state.take_transaction_index();
@@ -324,6 +332,7 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace: None,
+                        logs,
                         offchain_index_changes,
                         transaction_index,
                     }
@@ -331,7 +340,12 @@ impl Runtime {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, _) = classify(error, state.panic_message(), settings.fuel);
+                let (error, _) = classify(
+                    error,
+                    state.panic_message(),
+                    state.panic_log(),
+                    settings.fuel,
+                );
                 RunOutput::new(Err(error), false, state.finish())
             }
         }

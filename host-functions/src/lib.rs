@@ -107,7 +107,10 @@ mod functions;
 mod host_allocator;
 mod host_state;
 pub mod keystore;
+pub mod logs;
 pub mod memory_access;
+#[cfg(feature = "memory-keystore")]
+mod memory_keystore;
 pub mod offchain;
 mod registry;
 mod runtime_version;
@@ -124,7 +127,10 @@ pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
+pub use logs::{CallLogs, LogLine};
 pub use offchain::{InMemoryOffchain, OffchainContext};
+#[cfg(feature = "memory-keystore")]
+pub use memory_keystore::MemoryKeystore;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
