@@ -37,6 +37,8 @@
 //!   (`sp_wasm_interface::HostFunctions`, e.g. `#[runtime_interface]` sets).
 //! - `substrate` (feature `substrate`): `sp_core::traits::CodeExecutor` and
 //!   `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`.
+//! - [`block`]: block import ([`block::Importer`]): real blocks executed in order on the
+//!   committed state of their parent, roots checked against their headers.
 //!
 //! The `subexec` command line and its tooling (demo workload, mode comparison, conformance
 //! runner, heap maps, validator budgets, the upgrade chain over committed state) are the
@@ -52,6 +54,7 @@
 #![deny(unsafe_code)]
 
 pub mod blob;
+pub mod block;
 pub mod call;
 mod call_context;
 pub mod config;
@@ -85,7 +88,7 @@ pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
-pub use subexec_host_functions::{HostCallStats, HostFunction};
+pub use subexec_host_functions::{CallLogs, HostCallStats, HostFunction, LogLine};
 pub use version::RuntimeVersion;
 
 /// `docs/EMBEDDING.md`: its examples are doctests (they use the `substrate` feature).
