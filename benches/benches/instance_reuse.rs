@@ -4,6 +4,11 @@
 //!   allocation, output copy, and for `pooled` the reset after the call) of `Core_version`
 //!   and `Metadata_metadata`, under `Static { extra_pages: 2048 }` (the default),
 //!   `Static { extra_pages: 32 }` and `Dynamic`.
+//! - `instance_reuse/own_memory/<method>/<heap>/<fresh|pooled>`: the same node-template
+//!   runtime with its memory defined and exported instead of imported (as pre-2020 runtimes,
+//!   Kusama's early ones, are linked; `executor/tests/own_memory_common`), `Core_version` and
+//!   `Metadata_metadata` under `Static { extra_pages: 2048 }` and `Dynamic`: its calls are
+//!   pooled like an importing runtime's.
 //! - `instance_reuse/runtime_guest/<classic|guest>/<entry>/<heap>/<fresh|pooled>`: the
 //!   bundled runtime-guest blob in both ABIs, `Core_version`, `Demo_execute_block` (4
 //!   transfers), `Bench_alloc_heavy` (small) and `HostApi_run` (a short script), each on new
@@ -31,6 +36,9 @@ use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 // node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
+// The same runtime with its memory defined rather than imported.
+#[path = "../../executor/tests/own_memory_common/mod.rs"]
+mod own_memory_common;
 
 fn runtime(code: &[u8], strategy: HeapAllocStrategy, reuse: InstanceReuse) -> Runtime {
     Executor::builder()
@@ -127,9 +135,40 @@ fn instance_reuse(c: &mut Criterion) {
     group.finish();
 }
 
-/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls> [static_2048|static_32|dynamic]"`:
-/// make that many calls and exit, for profiles and instruction counts (`noop`: the large
-/// module of the `setup` group, else node-template).
+/// node-template with its memory defined and exported, as a pre-2020 runtime.
+fn own_memory_code() -> Vec<u8> {
+    let code = node_template_common::code();
+    let wasm =
+        subexec_executor::blob::decompress(&code, subexec_executor::blob::CODE_BLOB_BOMB_LIMIT)
+            .expect("the node-template blob decompresses");
+    own_memory_common::define_memory(&wasm)
+}
+
+fn own_memory(c: &mut Criterion) {
+    let code = own_memory_code();
+    let mut group = c.benchmark_group("instance_reuse/own_memory");
+    group.measurement_time(Duration::from_secs(3));
+    for method in ["Core_version", "Metadata_metadata"] {
+        for (name, strategy) in [HEAPS[0], HEAPS[2]] {
+            let fresh = runtime(&code, strategy, InstanceReuse::Fresh);
+            let pooled = runtime(&code, strategy, POOLED);
+            assert_eq!(call(&fresh, method), call(&pooled, method));
+            assert_eq!(pooled.instance_reuse(), POOLED);
+            group.bench_function(format!("{method}/{name}/fresh"), |b| {
+                b.iter(|| black_box(call(&fresh, method)))
+            });
+            group.bench_function(format!("{method}/{name}/pooled"), |b| {
+                b.iter(|| black_box(call(&pooled, method)))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// `INSTANCE_REUSE_REPLAY="<fresh|pooled> <method> <calls> [static_2048|static_32|dynamic]
+/// [own_memory]"`: make that many calls and exit, for profiles and instruction counts
+/// (`noop`: the large module of the `setup` group, else node-template, with its memory
+/// defined with `own_memory`).
 fn replay(spec: &str) {
     let mut parts = spec.split_whitespace();
     let (Some(side), Some(method), Some(calls)) = (parts.next(), parts.next(), parts.next()) else {
@@ -146,8 +185,9 @@ fn replay(spec: &str) {
         panic!("unknown heap {heap}");
     };
     // `noop` runs on the large module of the `setup` group.
-    let code = match method {
-        "noop" => noop_module(256, 1 << 20, 5000),
+    let code = match (method, parts.next()) {
+        ("noop", _) => noop_module(256, 1 << 20, 5000),
+        (_, Some("own_memory")) => own_memory_code(),
         _ => node_template_common::code(),
     };
     let rt = runtime(&code, *strategy, reuse);
@@ -267,7 +307,7 @@ fn runtime_guest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, instance_reuse, runtime_guest, setup);
+criterion_group!(benches, instance_reuse, own_memory, runtime_guest, setup);
 
 fn main() {
     if let Ok(spec) = std::env::var("INSTANCE_REUSE_REPLAY") {

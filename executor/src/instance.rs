@@ -14,7 +14,7 @@ use crate::error::CallError;
 use crate::linker::link;
 use crate::memory::{memory_limiter, Backing, GuestMemory, MemoryPlan};
 use crate::mode::RuntimeMode;
-use crate::runtime::{MemorySource, Prepared, Runtime};
+use crate::runtime::{Prepared, Runtime};
 use crate::store::StoreData;
 use crate::trap::classify;
 
@@ -121,20 +121,11 @@ impl Runtime {
     ) -> RunOutput {
         let mut store = self.new_store(plan);
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
-        let imported = match self.prepared.memory {
-            MemorySource::Imported { .. } => {
-                let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
-                match Memory::new(&mut ctx, ty) {
-                    Ok(memory) => Some(memory),
-                    Err(e) => {
-                        let error = CallError::Instantiation(instantiation_message(&e));
-                        return RunOutput::new(Err(error), true, storage);
-                    }
-                }
-            }
-            MemorySource::Exported { .. } => None,
+        let memory = match new_memory(&mut ctx, &self.prepared, plan) {
+            Ok(memory) => memory,
+            Err(error) => return RunOutput::new(Err(error), true, storage),
         };
-        let instantiated = match instantiate(&mut ctx, &self.prepared, plan, imported) {
+        let instantiated = match instantiate(&mut ctx, &self.prepared, plan, memory) {
             Ok(instantiated) => instantiated,
             // E.g. a data segment past the module's initial pages but inside the static heap
             // (which a pre-grown memory holds): lazy backing may be the cause.
@@ -378,16 +369,42 @@ fn fuel_consumed(budget: Option<u64>, store: &StoreContextMut<'_, StoreData>) ->
     budget.map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)))
 }
 
-/// Instantiates the module in `store`, with `imported` as its memory when it imports one, and
-/// grows a module-defined memory to the plan's initial pages.
+/// The memory of a new instance under `plan`, created by the host as the module's memory
+/// source says (see [`crate::runtime::MemorySource::created_pages`]; [`instantiate`] grows
+/// it).
+pub(crate) fn new_memory(
+    store: &mut StoreContextMut<'_, StoreData>,
+    prepared: &Prepared,
+    plan: MemoryPlan,
+) -> Result<Memory, CallError> {
+    let pages = prepared.memory.created_pages(plan.initial_pages);
+    if pages > plan.max_pages {
+        return Err(CallError::Instantiation(format!(
+            "the module's memory of {pages} initial pages exceeds the heap's maximum of {} pages",
+            plan.max_pages
+        )));
+    }
+    Memory::new(&mut *store, memory_type(prepared, plan))
+        .map_err(|e| CallError::Instantiation(instantiation_message(&e)))
+}
+
+/// The type of the memory the host creates for `plan` (see [`new_memory`]).
+pub(crate) fn memory_type(prepared: &Prepared, plan: MemoryPlan) -> MemoryType {
+    let pages = prepared.memory.created_pages(plan.initial_pages);
+    MemoryType::new(pages, Some(plan.max_pages))
+}
+
+/// Instantiates the module in `store` with `memory` as its memory, and grows the memory to the
+/// plan's initial pages (a module-defined memory is created at the module's initial pages,
+/// see [`crate::runtime::MemorySource::created_pages`]).
 pub(crate) fn instantiate(
     store: &mut StoreContextMut<'_, StoreData>,
     prepared: &Prepared,
     plan: MemoryPlan,
-    imported: Option<Memory>,
+    memory: Memory,
 ) -> Result<Instantiated, CallError> {
     let instantiation = |e: wasmi::Error| CallError::Instantiation(instantiation_message(&e));
-    let externs = link(store, &prepared.imports, imported);
+    let externs = link(store, &prepared.imports, Some(memory));
     // The engine guard ([`crate::panic_guard`]): instantiation runs no guest code (start
     // functions are refused at load) but is engine code all the same.
     let instance =
@@ -397,22 +414,13 @@ pub(crate) fn instantiate(
                 CallError::EnginePanicked { message }
             })?
             .map_err(instantiation)?;
-    let memory = match imported {
-        Some(memory) => memory,
-        None => {
-            let memory = instance
-                .get_memory(&*store, "memory")
-                .ok_or_else(|| CallError::Instantiation("no exported memory".into()))?;
-            let current = memory.size(&*store);
-            let wanted = u64::from(plan.initial_pages);
-            if current < wanted {
-                memory.grow(&mut *store, wanted - current).map_err(|e| {
-                    CallError::Instantiation(format!("cannot grow memory to {wanted} pages: {e}"))
-                })?;
-            }
-            memory
-        }
-    };
+    let current = memory.size(&*store);
+    let wanted = u64::from(plan.initial_pages);
+    if current < wanted {
+        memory.grow(&mut *store, wanted - current).map_err(|e| {
+            CallError::Instantiation(format!("cannot grow memory to {wanted} pages: {e}"))
+        })?;
+    }
     store.data_mut().memory = Some(memory);
     Ok(Instantiated { instance, memory })
 }

@@ -33,6 +33,10 @@
 //!   engine panic poisons the runtime.
 //! - [`diagnostics`]: allocation traces ([`CallOptions`]) and out-of-memory diagnoses
 //!   (`docs/MEMORY-DIAGNOSTICS.md`).
+//! - [`external`]: [`HostFunctionSet`], host functions an embedder adds
+//!   (`sp_wasm_interface::HostFunctions`, e.g. `#[runtime_interface]` sets).
+//! - `substrate` (feature `substrate`): `sp_core::traits::CodeExecutor` and
+//!   `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`.
 //! - [`block`]: block import ([`block::Importer`]): real blocks executed in order on the
 //!   committed state of their parent, roots checked against their headers.
 //!
@@ -70,6 +74,8 @@ pub mod runtime;
 mod runtime_version;
 mod scan;
 mod store;
+#[cfg(feature = "substrate")]
+pub mod substrate;
 mod trap;
 pub mod version;
 
@@ -85,6 +91,11 @@ pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
 pub use subexec_host_functions::{CallLogs, HostCallStats, HostFunction, LogLine};
 pub use version::RuntimeVersion;
+
+/// `docs/EMBEDDING.md`: its examples are doctests (they use the `substrate` feature).
+#[cfg(all(doctest, feature = "substrate"))]
+#[doc = include_str!("../../docs/EMBEDDING.md")]
+pub struct EmbeddingDoc;
 
 /// The storage types calls run against (re-exported from `subexec-host-functions`).
 pub mod storage {

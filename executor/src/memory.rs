@@ -2,9 +2,12 @@
 //!
 //! # Provision
 //! A runtime either imports `env.memory` (the host creates it with the limits the heap strategy
-//! gives) or defines and exports `memory` (legacy; the host grows it after instantiation).
-//! The runtime's own `memory.grow` is capped at the strategy's maximum: by the memory type for
-//! an imported memory, by the store's limits (`memory_limiter`) for a module-defined one.
+//! gives) or defines and exports `memory` (legacy, and guest-allocator runtimes). A defined
+//! memory is turned into an import at load ([`crate::rewrite::import_defined_memory`]) so
+//! that the host creates it too, as instantiation would: at the module's initial pages, data
+//! segments checked against those, then grown to the strategy's initial pages after
+//! instantiation. The runtime's own `memory.grow` is capped at the strategy's maximum by the
+//! memory type and by the store's limits (`memory_limiter`).
 //!
 //! Substrate rewrites the module's memory limits; wasmi can only respect them. Where a module
 //! *declares* a maximum below the strategy's (Rust-built runtimes declare none), that declared

@@ -18,6 +18,7 @@ use wasmi::{ExternType, FuncType, Module, ValType};
 
 use crate::error::LoadError;
 use crate::linker::ImportSlot;
+use crate::runtime::MemorySource;
 
 /// The ABI of a runtime: re-exported from `subexec-host-functions`.
 pub type RuntimeMode = HostMode;
@@ -37,11 +38,22 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
 ///
 /// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
 pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
-    detect(module, &[])
+    // With no imports to check, where the memory comes from cannot matter.
+    let no_memory = MemorySource::Defined {
+        minimum: 0,
+        maximum: None,
+    };
+    detect(module, &[], no_memory)
 }
 
 /// The mode of `module`, or why it has none.
-pub(crate) fn detect(module: &Module, imports: &[ImportSlot]) -> Result<RuntimeMode, LoadError> {
+/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
+/// after the load-time rewrite, which is no import of the runtime's own.
+pub(crate) fn detect(
+    module: &Module,
+    imports: &[ImportSlot],
+    memory: MemorySource,
+) -> Result<RuntimeMode, LoadError> {
     let mut classic = Vec::new();
     let mut guest = Vec::new();
     for export in module.exports() {
@@ -67,7 +79,10 @@ pub(crate) fn detect(module: &Module, imports: &[ImportSlot]) -> Result<RuntimeM
             ImportSlot::Host(function) if !function.style().allowed_in(mode) => {
                 Some(function.name().to_string())
             }
-            ImportSlot::Memory if mode == HostMode::GuestAllocator => {
+            ImportSlot::Memory
+                if mode == HostMode::GuestAllocator
+                    && matches!(memory, MemorySource::Imported { .. }) =>
+            {
                 Some(crate::linker::MEMORY_IMPORT.to_string())
             }
             _ => None,

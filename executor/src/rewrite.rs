@@ -1,4 +1,5 @@
-//! Load-time rewrite: export every mutable global, so a reused instance can be reset.
+//! Load-time rewrites that let a reused instance be reset: export every mutable global (this
+//! file), and turn a memory the module defines into an import ([`import_defined_memory`]).
 //!
 //! An instance is reused only if, before each call, it is exactly as if freshly instantiated;
 //! that includes every mutable global. wasmi reaches globals only through exports, and real
@@ -261,6 +262,9 @@ fn export_kind(kind: ExternalKind) -> ExportKind {
         ExternalKind::Tag => ExportKind::Tag,
     }
 }
+
+mod memory;
+pub use memory::import_defined_memory;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,8 @@
 //!
 //! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
 //! and looks it up in a small cache; on a miss it decompresses, scans (`scan`),
-//! rewrites the module to export every mutable global (`rewrite`), validates and compiles the
+//! rewrites the module to export every mutable global and to import the memory it defines
+//! (`rewrite`), validates and compiles the
 //! module (see [`crate::config`] for when functions are translated), resolves its imports
 //! (`linker`), checks the exports the ABI needs (`__heap_base`, a memory) and reads the
 //! embedded version. A [`Runtime`] is a cheap handle on that compiled code plus the heap
@@ -41,14 +42,16 @@ use crate::error::LoadError;
 use crate::heap::HeapAllocStrategy;
 use crate::linker::{resolve_imports, ImportSlot};
 use crate::mode::RuntimeMode;
-use crate::rewrite::export_mutable_globals;
+use crate::rewrite::{export_mutable_globals, import_defined_memory};
 use crate::scan::{scan, ScanReport};
 use crate::version::{RuntimeVersion, APIS_SECTION, VERSION_SECTION};
 
 /// A 32-byte blake2-256 code hash.
 pub type CodeHash = [u8; 32];
 
-/// Where the runtime's memory comes from.
+/// Where the runtime's memory comes from, as the blob declares it. Either way the host creates
+/// it: a memory the module defines is turned into an import at load
+/// ([`crate::rewrite::import_defined_memory`]) and created as instantiation would create it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MemorySource {
     /// Imported as `env.memory` with these declared limits (pages).
@@ -58,8 +61,8 @@ pub(crate) enum MemorySource {
         /// Declared maximum.
         maximum: Option<u32>,
     },
-    /// Defined by the module and exported as `memory`.
-    Exported {
+    /// Defined by the module and exported as `memory` (old runtimes, guest-allocator ones).
+    Defined {
         /// Declared minimum.
         minimum: u32,
         /// Declared maximum.
@@ -71,7 +74,7 @@ impl MemorySource {
     /// The module's initial pages.
     pub fn minimum(self) -> u32 {
         match self {
-            MemorySource::Imported { minimum, .. } | MemorySource::Exported { minimum, .. } => {
+            MemorySource::Imported { minimum, .. } | MemorySource::Defined { minimum, .. } => {
                 minimum
             }
         }
@@ -80,9 +83,20 @@ impl MemorySource {
     /// The module's declared maximum.
     pub fn declared_maximum(self) -> Option<u32> {
         match self {
-            MemorySource::Imported { maximum, .. } | MemorySource::Exported { maximum, .. } => {
+            MemorySource::Imported { maximum, .. } | MemorySource::Defined { maximum, .. } => {
                 maximum
             }
+        }
+    }
+
+    /// The pages the host creates the memory with for a call under `plan`: an imported
+    /// memory has the plan's initial pages from the start; a defined one has the module's
+    /// initial pages, as instantiation would create it, and is grown to the plan's initial
+    /// pages after instantiation (data segments are checked against the module's pages).
+    pub fn created_pages(self, plan_initial_pages: u32) -> u32 {
+        match self {
+            MemorySource::Imported { .. } => plan_initial_pages,
+            MemorySource::Defined { minimum, .. } => minimum,
         }
     }
 }
@@ -248,7 +262,11 @@ impl Executor {
         if scan.has_start {
             return Err(LoadError::StartFunction);
         }
-        let (module, mutable_globals) = self.compile(&wasm)?;
+        let Compiled {
+            module,
+            mutable_globals,
+            defined_memory,
+        } = self.compile(&wasm)?;
         let imports = resolve_imports(
             &module,
             crate::mode::entry_mode(&module)?,
@@ -256,8 +274,8 @@ impl Executor {
             self.inner.test_panics,
             &self.inner.settings.host_functions,
         )?;
-        let memory = memory_source(&module)?;
-        let mode = crate::mode::detect(&module, &imports)?;
+        let memory = memory_source(&module, defined_memory)?;
+        let mode = crate::mode::detect(&module, &imports, memory)?;
         match (mode, module.get_export("__heap_base")) {
             // Guest-allocator runtimes own their heap: no `__heap_base` needed.
             (RuntimeMode::GuestAllocator, _) => {}
@@ -290,44 +308,68 @@ impl Executor {
     }
 }
 
+/// A compiled module and what the load-time rewrites did.
+struct Compiled {
+    module: Module,
+    /// The export name of every mutable global.
+    mutable_globals: Vec<String>,
+    /// The module defined its memory; the rewrite turned it into the import `env.memory`.
+    defined_memory: bool,
+}
+
 impl Executor {
     /// Rewrites (see [`crate::rewrite`]) and compiles `wasm` on a new engine of its own (see
-    /// the module docs); returns the module and the export names of its mutable globals.
-    fn compile(&self, wasm: &[u8]) -> Result<(Module, Vec<String>), LoadError> {
+    /// the module docs).
+    fn compile(&self, wasm: &[u8]) -> Result<Compiled, LoadError> {
         let invalid = |e: wasmi::Error| LoadError::InvalidWasm(e.to_string());
         let engine = Engine::new(&self.inner.config);
         let rewrite_error = match export_mutable_globals(wasm) {
-            Ok(rewritten) => match Module::new(&engine, &rewritten.wasm[..]) {
-                Ok(module) => return Ok((module, rewritten.mutable_globals)),
-                Err(e) => format!("the rewritten module is invalid: {e}"),
+            Ok(rewritten) => match import_defined_memory(&rewritten.wasm) {
+                Ok(imported) => {
+                    let defined_memory = imported.is_some();
+                    let bytes = imported.as_deref().unwrap_or(&rewritten.wasm);
+                    match Module::new(&engine, bytes) {
+                        Ok(module) => {
+                            return Ok(Compiled {
+                                module,
+                                mutable_globals: rewritten.mutable_globals,
+                                defined_memory,
+                            })
+                        }
+                        Err(e) => format!("the rewritten module is invalid: {e}"),
+                    }
+                }
+                Err(e) => e.to_string(),
             },
             Err(e) => e.to_string(),
         };
         // The original's own error, independent of the rewrite.
         Module::new(&engine, wasm).map_err(invalid)?;
         Err(LoadError::InvalidWasm(format!(
-            "exporting the mutable globals failed: {rewrite_error}"
+            "the load-time rewrite failed: {rewrite_error}"
         )))
     }
 }
 
-fn memory_source(module: &Module) -> Result<MemorySource, LoadError> {
+/// Where the memory of `module` (rewritten, see [`Compiled`]) comes from.
+fn memory_source(module: &Module, defined_memory: bool) -> Result<MemorySource, LoadError> {
     let pages = |ty: &wasmi::MemoryType| {
         (
             u32::try_from(ty.minimum()).unwrap_or(u32::MAX),
             ty.maximum().map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
         )
     };
-    for import in module.imports() {
-        if let ExternType::Memory(ty) = import.ty() {
-            let (minimum, maximum) = pages(ty);
-            return Ok(MemorySource::Imported { minimum, maximum });
-        }
-    }
-    match module.get_export("memory") {
-        Some(ExternType::Memory(ty)) => {
-            let (minimum, maximum) = pages(&ty);
-            Ok(MemorySource::Exported { minimum, maximum })
+    let imported = module.imports().find_map(|import| match import.ty() {
+        ExternType::Memory(ty) => Some(pages(ty)),
+        _ => None,
+    });
+    match (imported, defined_memory) {
+        (Some((minimum, maximum)), false) => Ok(MemorySource::Imported { minimum, maximum }),
+        // A defined memory must be exported as `memory` (abi.md).
+        (Some((minimum, maximum)), true)
+            if matches!(module.get_export("memory"), Some(ExternType::Memory(_))) =>
+        {
+            Ok(MemorySource::Defined { minimum, maximum })
         }
         _ => Err(LoadError::NoMemory),
     }

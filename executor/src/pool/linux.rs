@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use subexec_allocator::PAGE_SIZE;
 use subexec_host_functions::StorageState;
-use wasmi::{Global, MemoryType, Val};
+use wasmi::{Global, Val};
 
 use super::mapped::{os_page_size, Image, MappedStore};
 use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES, MAX_RESIDENT_PAGES};
-use crate::instance::{instantiate, Instantiated, RunOutput};
+use crate::instance::{instantiate, memory_type, new_memory, Instantiated, RunOutput};
 use crate::memory::{Backing, MemoryPlan};
-use crate::runtime::{MemorySource, Runtime};
+use crate::runtime::Runtime;
 use crate::store::StoreData;
 
 /// The initial memory of a runtime: the sealed file, and its bytes for copying back.
@@ -188,14 +188,11 @@ impl Runtime {
     }
 
     /// Instantiates the runtime once on an ordinary memory of its initial pages and keeps
-    /// that memory's contents as the image.
+    /// that memory's contents as the image. (Imported or defined, the memory is created the
+    /// same way: at the module's initial pages; see
+    /// [`crate::runtime::MemorySource::created_pages`].)
     fn build_image(&self) -> Result<PoolImage, String> {
-        let minimum = match self.prepared.memory {
-            MemorySource::Imported { minimum, .. } => minimum,
-            MemorySource::Exported { .. } => {
-                return Err("the runtime defines its own memory".into());
-            }
-        };
+        let minimum = self.prepared.memory.minimum();
         let plan = MemoryPlan {
             initial_pages: minimum,
             max_pages: minimum,
@@ -204,10 +201,9 @@ impl Runtime {
         };
         let mut store = self.new_store(plan);
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
-        let memory = wasmi::Memory::new(&mut ctx, MemoryType::new(minimum, Some(minimum)))
-            .map_err(|e| e.to_string())?;
+        let memory = new_memory(&mut ctx, &self.prepared, plan).map_err(|e| e.to_string())?;
         let instantiated =
-            instantiate(&mut ctx, &self.prepared, plan, Some(memory)).map_err(|e| e.to_string())?;
+            instantiate(&mut ctx, &self.prepared, plan, memory).map_err(|e| e.to_string())?;
         let mut bytes = instantiated.memory.data(&ctx).to_vec();
         let page = os_page_size();
         let used = bytes
@@ -223,9 +219,18 @@ impl Runtime {
     /// A new pooled instance for `plan`: mapped memory, instantiated, reset to the image.
     fn new_pooled(&self, image: &PoolImage, plan: MemoryPlan) -> Result<Pooled, String> {
         let len = (plan.max_pages as usize * PAGE_SIZE as usize).max(os_page_size());
-        let ty = MemoryType::new(plan.initial_pages, Some(plan.max_pages));
+        let created = self.prepared.memory.created_pages(plan.initial_pages);
+        if created > plan.max_pages {
+            return Err(format!(
+                "{created} initial pages exceed the maximum {}",
+                plan.max_pages
+            ));
+        }
+        let ty = memory_type(&self.prepared, plan);
         let (mut store, memory) = MappedStore::new(&image.image, len, self.new_store(plan), ty)?;
-        let instantiated = instantiate(&mut store.ctx(), &self.prepared, plan, Some(memory))
+        // A defined memory is grown to the plan's initial pages here: wasmi zero-fills the
+        // grown pages, which the discard below drops again.
+        let instantiated = instantiate(&mut store.ctx(), &self.prepared, plan, memory)
             .map_err(|e| e.to_string())?;
         let mut globals = Vec::with_capacity(self.prepared.mutable_globals.len());
         for name in &self.prepared.mutable_globals {

@@ -7,6 +7,12 @@
 //! instead, in time proportional to what the call wrote.
 //!
 //! # What "as fresh" means, piece by piece
+//! - **Where the memory comes from.** Imported or defined by the module, the host creates it:
+//!   a defined memory (pre-2020 runtimes such as Kusama's early ones, guest-allocator
+//!   runtimes) is turned into an import at load ([`crate::rewrite::import_defined_memory`])
+//!   and created at the module's initial pages, as instantiation would, then grown to the
+//!   plan's initial pages after instantiation. So every runtime's memory can be the mapping
+//!   below, and its post-instantiation state (contents and size) is what the reset restores.
 //! - **Memory contents.** The memory's bytes live in a private copy-on-write mapping of a
 //!   sealed `memfd` holding the initial image (see `mapped`): the data segments applied to
 //!   zeros, built once per compiled runtime by instantiating it on an ordinary memory. A call's
@@ -61,8 +67,6 @@
 //! - it is the runtime's first call (so that building the image, a few ms, does not delay
 //!   the first result: the second call pays it);
 //! - the platform is not Linux (no `memfd`);
-//! - the runtime defines its own memory instead of importing it (old runtimes): wasmi then
-//!   allocates the memory itself and a caller-provided buffer cannot be used;
 //! - creating the image or a mapping fails (e.g. no `memfd`), or a new pooled instance cannot
 //!   be instantiated (the fresh run then reports the same instantiation error);
 //! - a lazily backed call is re-run pre-grown (the re-run is fresh);
