@@ -62,6 +62,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod external;
 pub mod heap;
+pub mod host_time;
 mod instance;
 mod linker;
 pub mod memory;

@@ -220,10 +220,12 @@ fn dispatch(
     function: HostFunction,
     args: &[Value],
 ) -> Result<Option<Value>, wasmi::Error> {
-    guarded(caller, function.name(), |state, guest| {
+    let timing = crate::host_time::start();
+    let result = guarded(caller, function.name(), |state, guest| {
         invoke(function, state, guest, args)
-    })?
-    .map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))
+    });
+    crate::host_time::stop(timing);
+    result?.map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))
 }
 
 /// Runs `run` (host function `name`) on the call's host state, taken out of the store, and

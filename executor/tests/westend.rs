@@ -85,6 +85,9 @@ fn import_checked(chain: &mut Importer, blocks: &[Block]) {
             "Core_execute_block returns ()"
         );
         assert!(!outcome.changes.is_empty());
+        // Host-function time is measured inside the call's time (every block calls the host).
+        let t = outcome.timings;
+        assert!(t.host_calls > std::time::Duration::ZERO && t.host_calls <= t.execution);
     }
 }
 

@@ -32,6 +32,7 @@ use std::time::Instant;
 
 use crate::call::{CallOptions, CallOutcome};
 use crate::heap::{HeapAllocStrategy, HEAP_PAGES_KEY};
+use crate::host_time::HostTimer;
 use crate::runtime::{Executor, Runtime};
 use crate::storage::{InMemoryBackend, StateVersion, StorageMap, StorageState};
 use crate::version::RuntimeVersion;
@@ -291,11 +292,14 @@ impl Importer {
         let state_version = self.state_version();
         let mut storage = StorageState::new(self.backend.clone());
         let t = Instant::now();
+        let host_timer = HostTimer::start();
         let call: CallOutcome = self
             .runtime
             .call_with(&mut storage, EXECUTE_BLOCK, &input, &self.options)
             .map_err(|error| fail(true, BlockFailure::Call(error)))?;
         timings.execution = t.elapsed();
+        timings.host_calls = host_timer.elapsed();
+        drop(host_timer);
 
         let t = Instant::now();
         let root = storage

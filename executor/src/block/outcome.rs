@@ -16,6 +16,9 @@ pub struct BlockTimings {
     /// The `Core_execute_block` call: interpretation and host calls (the runtime's own
     /// storage-root computations included).
     pub execution: Duration,
+    /// The part of `execution` spent inside host functions (storage, hashing, the runtime's
+    /// own root computations, signature checks); the rest is interpretation.
+    pub host_calls: Duration,
     /// The post-state root the importer computes to compare with the header's.
     pub storage_root: Duration,
     /// Applying the changes to the committed state.

@@ -61,11 +61,12 @@ pub fn block_line(outcome: &BlockOutcome, extrinsics: usize) -> String {
     let call = &outcome.call;
     let t = &outcome.timings;
     let mut line = format!(
-        "#{} {}  {:.2} ms (execution {:.2}, root {:.2}, commit {:.2})  {extrinsics} extrinsics  {} host calls  heap peak {}  memory {} pages  {} changes",
+        "#{} {}  {:.2} ms (execution {:.2} of which host calls {:.2}, root {:.2}, commit {:.2})  {extrinsics} extrinsics  {} host calls  heap peak {}  memory {} pages  {} changes",
         outcome.number,
         hex0x(&outcome.hash),
         ms(t.total),
         ms(t.execution),
+        ms(t.host_calls),
         ms(t.storage_root),
         ms(t.commit),
         call.host_calls.total_calls(),
@@ -167,6 +168,7 @@ pub fn block_json(outcome: &BlockOutcome, budget: Option<&BudgetReport>) -> Valu
             "total": ms(t.total),
             "runtime_reload": ms(t.runtime_reload),
             "execution": ms(t.execution),
+            "host_calls": ms(t.host_calls),
             "storage_root": ms(t.storage_root),
             "commit": ms(t.commit),
         },
