@@ -24,9 +24,11 @@
 //! fails at the same point; a call that succeeds or fails otherwise runs once. Recorded runs
 //! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
+use std::sync::Arc;
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::storage::TransactionError;
-use subexec_host_functions::{HostCallStats, StorageState};
+
+use subexec_host_functions::{HostCallStats, Keystore, StorageState};
 use wasmi::ExternType;
 
 use crate::error::CallError;
@@ -61,12 +63,25 @@ pub struct CallOutcome {
 }
 
 /// How to run one call ([`Runtime::call_with`]). The default is what [`Runtime::call`] does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     /// Record every allocation and free of the host allocator into
     /// [`CallOutcome::allocation_trace`] (classic runtimes only). Recording changes no
     /// pointer, output, error, storage change, statistic or fuel.
     pub trace_allocations: bool,
+    /// The keystore lent to the call's `ext_crypto_*` keystore functions (offchain workers
+    /// and similar contexts; block execution has none, and those functions then fail the
+    /// call, as in Substrate). A call with a keystore runs on a fresh instance.
+    pub keystore: Option<Arc<dyn Keystore>>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("trace_allocations", &self.trace_allocations)
+            .field("keystore", &self.keystore.is_some())
+            .finish()
+    }
 }
 
 /// How a failed run relates to lazy backing.
@@ -111,7 +126,7 @@ impl Runtime {
         let result = match self.prepared.mode {
             RuntimeMode::Classic => self.call_classic(storage, method, input, options),
             RuntimeMode::GuestAllocator => {
-                self.run(storage, method, input, Backing::PreGrown, false)
+                self.run(storage, method, input, Backing::PreGrown, false, options)
                     .result
             }
         };
@@ -143,18 +158,18 @@ impl Runtime {
             true => Backing::Lazy,
             false => Backing::PreGrown,
         };
-        let mut run = self.run(storage, method, input, backing, trace);
+        let mut run = self.run(storage, method, input, backing, trace, options);
         if run.retry_pre_grown {
             restart_transaction(storage)?;
             log::debug!(target: "subexec", "{method}: lazily backed run failed, re-running pre-grown");
             backing = Backing::PreGrown;
-            run = self.run(storage, method, input, backing, trace);
+            run = self.run(storage, method, input, backing, trace, options);
         }
         if let Err(error) = &run.result {
             if !trace && crate::diagnostics::is_out_of_memory(error) {
                 restart_transaction(storage)?;
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
-                let traced = self.run(storage, method, input, backing, true);
+                let traced = self.run(storage, method, input, backing, true, options);
                 run.result = match traced.result {
                     // The diagnostic re-run panicked: that is the call's outcome.
                     Err(panic) if crate::panic_guard::is_panic(&panic) => Err(panic),
@@ -208,14 +223,17 @@ impl Runtime {
         input: &[u8],
         backing: Backing,
         trace: bool,
+        options: &CallOptions,
     ) -> RunResult {
         let plan = self.plan(backing);
         let owned = std::mem::replace(storage, crate::empty_storage());
         // A re-run after a lazily backed failure is rare: it gets a fresh instance rather
-        // than a pooled one fully grown. So does a recorded run.
+        // than a pooled one fully grown. So does a recorded run, and one with a keystore
+        // (offchain contexts, where pooling gains nothing).
         let rerun = backing == Backing::PreGrown && self.static_heap_is_lazy();
-        let out = if rerun || trace {
-            self.run_fresh_traced(owned, method, input, plan, trace)
+        let keystore = options.keystore.clone();
+        let out = if rerun || trace || keystore.is_some() {
+            self.run_fresh_traced(owned, method, input, plan, trace, keystore)
         } else {
             self.run_pooled(owned, method, input, plan)
         };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use subexec_allocator::AllocationStats;
 use subexec_allocator::PAGE_SIZE;
-use subexec_host_functions::{HostState, ReadRuntimeVersion, StateVersion, StorageState};
+use subexec_host_functions::{HostState, Keystore, ReadRuntimeVersion, StateVersion, StorageState};
 use wasmi::{Instance, Memory, MemoryType, Store, StoreContextMut};
 
 use crate::call::CallOutcome;
@@ -106,11 +106,11 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
     ) -> RunOutput {
-        self.run_fresh_traced(storage, method, input, plan, false)
+        self.run_fresh_traced(storage, method, input, plan, false, None)
     }
 
     /// [`Runtime::run_fresh`]; with `trace`, a classic call records its allocations (see
-    /// [`crate::diagnostics`]).
+    /// [`crate::diagnostics`]); `keystore` is lent to the call's host functions.
     pub(crate) fn run_fresh_traced(
         &self,
         storage: StorageState,
@@ -118,6 +118,7 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
         trace: bool,
+        keystore: Option<Arc<dyn Keystore>>,
     ) -> RunOutput {
         let mut store = self.new_store(plan);
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
@@ -140,7 +141,16 @@ impl Runtime {
             // (which a pre-grown memory holds): lazy backing may be the cause.
             Err(e) => return RunOutput::new(Err(e), true, storage),
         };
-        self.run_on_traced(ctx, instantiated, storage, method, input, plan, trace)
+        self.run_on_traced(
+            ctx,
+            instantiated,
+            storage,
+            method,
+            input,
+            plan,
+            trace,
+            keystore,
+        )
     }
 
     /// Runs `method` once under `plan` on `instantiated` (fresh, or reset to fresh).
@@ -153,7 +163,16 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
     ) -> RunOutput {
-        self.run_on_traced(store, instantiated, storage, method, input, plan, false)
+        self.run_on_traced(
+            store,
+            instantiated,
+            storage,
+            method,
+            input,
+            plan,
+            false,
+            None,
+        )
     }
 
     /// [`Runtime::run_on`], recording the allocations of a classic call with `trace`.
@@ -167,6 +186,7 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
         trace: bool,
+        keystore: Option<Arc<dyn Keystore>>,
     ) -> RunOutput {
         let settings = self.executor.settings();
         let prepared = &self.prepared;
@@ -177,7 +197,9 @@ impl Runtime {
             }
         }
         if prepared.mode == RuntimeMode::GuestAllocator {
-            return self.run_guest(store, instance, memory, storage, method, input, plan);
+            return self.run_guest(
+                store, instance, memory, storage, method, input, plan, keystore,
+            );
         }
         let heap_base = match instance
             .get_global(&store, "__heap_base")
@@ -200,6 +222,7 @@ impl Runtime {
         let mut state = HostState::new(heap_base, storage)
             .with_runtime_version_reader(reader)
             .with_state_version(self.state_version());
+        state.set_keystore(keystore);
         state.record_boundary_copy(0, input.len());
         if trace {
             crate::diagnostics::record(&mut state, heap_base, plan);
@@ -284,6 +307,7 @@ impl Runtime {
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
+        keystore: Option<Arc<dyn Keystore>>,
     ) -> RunOutput {
         let settings = self.executor.settings();
         let entry = match instance.get_typed_func::<i32, i64>(&store, method) {
@@ -298,9 +322,10 @@ impl Runtime {
             return RunOutput::new(Err(error), false, storage);
         };
         let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
-        let state = HostState::new_guest(storage, input.to_vec())
+        let mut state = HostState::new_guest(storage, input.to_vec())
             .with_runtime_version_reader(reader)
             .with_state_version(self.state_version());
+        state.set_keystore(keystore);
         store.data_mut().host = Some(state);
         let returned = match guarded_call(&self.prepared, &mut store, entry, len) {
             Ok(returned) => returned,
