@@ -38,6 +38,7 @@ const TEST_NAME: &str = "workloads_are_identical_across_processes";
 const TRACED: CallOptions = CallOptions {
     trace_allocations: true,
     offchain: None,
+    keystore: None,
 };
 
 /// Values written and read by the storage-heavy workload.

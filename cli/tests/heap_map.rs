@@ -17,6 +17,7 @@ use subexec_runtime_blobs::CLASSIC;
 const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
     offchain: None,
+    keystore: None,
 };
 
 fn alloc_params(boxes: u32) -> Vec<u8> {

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::storage::TransactionError;
 use subexec_host_functions::{
-    CallLogs, HostCallStats, OffchainContext, OffchainIndexChange, StorageState,
+    CallLogs, HostCallStats, Keystore, OffchainContext, OffchainIndexChange, StorageState,
     TransactionIndexOperation,
 };
 use wasmi::ExternType;
@@ -87,6 +87,10 @@ pub struct CallOptions {
     /// function, as Substrate panics without the offchain extensions. The offchain *index*
     /// needs no context.
     pub offchain: Option<Arc<dyn OffchainContext>>,
+    /// The keystore lent to the call's `ext_crypto_*` keystore functions (offchain workers
+    /// and similar contexts). `None` (block execution): those functions fail the call, naming
+    /// the function, as Substrate panics without a `KeystoreExt`.
+    pub keystore: Option<Arc<dyn Keystore>>,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -94,6 +98,7 @@ impl std::fmt::Debug for CallOptions {
         f.debug_struct("CallOptions")
             .field("trace_allocations", &self.trace_allocations)
             .field("offchain", &self.offchain.is_some())
+            .field("keystore", &self.keystore.is_some())
             .finish()
     }
 }

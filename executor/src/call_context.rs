@@ -1,4 +1,4 @@
-//! The embedder's per-call context ([`CallOptions`]'s offchain context), handed from
+//! The embedder's per-call context ([`CallOptions`]'s offchain context and keystore), handed from
 //! [`Runtime::call_with`](crate::Runtime::call_with) to the `HostState` each run of the call
 //! creates.
 //!
@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use subexec_host_functions::{HostState, OffchainContext};
+use subexec_host_functions::{HostState, Keystore, OffchainContext};
 
 use crate::call::CallOptions;
 
@@ -21,6 +21,7 @@ use crate::call::CallOptions;
 #[derive(Clone, Default)]
 struct CallContext {
     offchain: Option<Arc<dyn OffchainContext>>,
+    keystore: Option<Arc<dyn Keystore>>,
 }
 
 thread_local! {
@@ -44,6 +45,7 @@ impl Drop for Entered {
 pub(crate) fn enter(options: &CallOptions) -> Entered {
     let context = CallContext {
         offchain: options.offchain.clone(),
+        keystore: options.keystore.clone(),
     };
     let previous = CURRENT.with(|current| std::mem::replace(&mut *current.borrow_mut(), context));
     Entered {
@@ -53,5 +55,9 @@ pub(crate) fn enter(options: &CallOptions) -> Entered {
 
 /// Lends the current context to a run's host state.
 pub(crate) fn apply(state: &mut HostState) {
-    CURRENT.with(|current| state.set_offchain(current.borrow().offchain.clone()));
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        state.set_offchain(current.offchain.clone());
+        state.set_keystore(current.keystore.clone());
+    });
 }

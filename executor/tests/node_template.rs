@@ -20,8 +20,8 @@ fn expected() -> Value {
     serde_json::from_slice(&std::fs::read(conformance("expected.json")).unwrap()).unwrap()
 }
 
-/// The crypto host functions the runtime imports are not provided yet; the calls tested here
-/// never reach them (only `ext_logging_max_level` and `ext_allocator_*` are hit).
+/// Lenient, as the other loaders of this runtime (`node_template_loads_strictly` checks that
+/// nothing is missing).
 fn executor() -> subexec_executor::ExecutorBuilder {
     Executor::builder().allow_missing_host_functions(true)
 }
@@ -190,4 +190,20 @@ fn fuel_is_deterministic_from_the_first_call() {
     assert!(runtime
         .call(&mut empty_storage(), "Core_version", &[])
         .is_ok());
+}
+
+/// Every import of the node-template runtime is provided (issue 15; it missed seven
+/// `ext_crypto_*` functions): a strict load (missing host functions refused) succeeds.
+#[test]
+fn node_template_loads_strictly() {
+    let missing = match Executor::builder()
+        .allow_missing_host_functions(false)
+        .build()
+        .load(&code())
+    {
+        Ok(_) => Vec::new(),
+        Err(subexec_executor::LoadError::MissingHostFunctions(names)) => names,
+        Err(other) => panic!("the node-template runtime does not load: {other}"),
+    };
+    assert!(missing.is_empty(), "missing imports: {missing:?}");
 }
