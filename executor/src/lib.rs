@@ -49,6 +49,7 @@
 
 pub mod blob;
 pub mod call;
+mod compiled;
 pub mod config;
 pub mod diagnostics;
 pub mod error;
@@ -58,80 +59,27 @@ mod linker;
 pub mod memory;
 pub mod mode;
 pub mod panic_guard;
+mod policy;
 pub mod pool;
 mod rewrite;
 pub mod runtime;
-mod runtime_version;
 mod scan;
+pub mod storage;
 mod store;
 mod trap;
 pub mod version;
-
-use std::sync::Arc;
 
 pub use call::{CallOptions, CallOutcome};
 pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
 pub use mode::RuntimeMode;
-pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
+pub use runtime::{blake2_256, CodeHash, Executor, Runtime, MAX_NESTED_VERSION_READS};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
 pub use subexec_host_functions::{HostCallStats, HostFunction};
 pub use version::RuntimeVersion;
 
-/// The storage types calls run against (re-exported from `subexec-host-functions`).
-pub mod storage {
-    pub use subexec_host_functions::storage::*;
-    pub use subexec_host_functions::StorageState;
-}
+pub use storage::empty_storage;
 
 /// The largest number of wasm32 pages.
 pub const MAX_WASM_PAGES: u32 = subexec_allocator::MAX_WASM_PAGES;
-
-/// Storage with an empty in-memory backend.
-pub fn empty_storage() -> subexec_host_functions::StorageState {
-    subexec_host_functions::StorageState::new(Arc::new(
-        subexec_host_functions::storage::InMemoryBackend::default(),
-    ))
-}
-
-/// How deeply `ext_misc_runtime_version_version_1` lookups may nest on one thread. A lookup
-/// of a blob without version sections calls its `Core_version`, which may look up a version
-/// again; each level runs on the host stack, so the depth is bounded.
-pub const MAX_NESTED_VERSION_READS: u32 = 4;
-
-thread_local! {
-    static VERSION_READ_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
-/// Counts one nesting level for as long as it lives.
-struct NestingGuard;
-
-impl NestingGuard {
-    fn enter() -> Option<Self> {
-        VERSION_READ_DEPTH.with(|depth| {
-            (depth.get() < MAX_NESTED_VERSION_READS).then(|| {
-                depth.set(depth.get() + 1);
-                NestingGuard
-            })
-        })
-    }
-}
-
-impl Drop for NestingGuard {
-    fn drop(&mut self) {
-        VERSION_READ_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
-    }
-}
-
-/// `ext_misc_runtime_version_version_1`: the version of another blob, loaded through this
-/// executor (and its cache); `Err` (reported to the runtime as `None`) if it cannot be read.
-impl subexec_host_functions::ReadRuntimeVersion for Executor {
-    fn read_runtime_version(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
-        let _guard = NestingGuard::enter().ok_or_else(|| {
-            format!("runtime version lookups nested more than {MAX_NESTED_VERSION_READS} deep")
-        })?;
-        let runtime = self.load(wasm).map_err(|e| e.to_string())?;
-        runtime.version_bytes().map_err(|e| e.to_string())
-    }
-}

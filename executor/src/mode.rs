@@ -18,7 +18,7 @@ use wasmi::{ExternType, FuncType, Module, ValType};
 
 use crate::error::LoadError;
 use crate::linker::ImportSlot;
-use crate::runtime::MemorySource;
+use crate::memory::MemorySource;
 
 /// The ABI of a runtime: re-exported from `subexec-host-functions`.
 pub type RuntimeMode = HostMode;
