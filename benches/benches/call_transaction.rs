@@ -36,7 +36,7 @@ use subexec_host_functions::StorageState;
 use subexec_runtime_blobs::api::{entries, StorageParams};
 use subexec_runtime_blobs::CLASSIC;
 
-// node-template from the shared conformance data; one file with the executor's tests.
+// node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 

@@ -25,7 +25,7 @@ use wasmi::{
     Caller, Engine, Extern, ExternType, Func, Instance, Memory, MemoryType, Module, Store,
 };
 
-// node-template from the shared conformance data; one file with the executor's tests.
+// node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 

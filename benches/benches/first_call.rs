@@ -23,7 +23,7 @@ use subexec_executor::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
 use subexec_executor::{empty_storage, Executor, InstanceReuse, Runtime};
 use wasmi::{CompilationMode, Config, Engine, Module};
 
-// node-template from the shared conformance data; one file with the executor's tests.
+// node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 

@@ -33,7 +33,7 @@ use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, InstanceReuse
 use subexec_runtime_blobs::api::{entries, AllocParams, Block, HashAlgorithm, HostCall, Transfer};
 use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
-// node-template from the shared conformance data; one file with the executor's tests.
+// node-template from conformance/third-party; one file with the executor's tests.
 #[path = "../../executor/tests/node_template_common/mod.rs"]
 mod node_template_common;
 // The same runtime with its memory defined rather than imported.

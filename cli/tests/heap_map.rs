@@ -16,6 +16,7 @@ use subexec_runtime_blobs::CLASSIC;
 
 const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
+    offchain: None,
 };
 
 fn alloc_params(boxes: u32) -> Vec<u8> {

@@ -3,8 +3,12 @@
 //! ([`crate::policy`]) decides how runs make a call, and [`crate::Runtime::call_with`] is the
 //! entry point.
 
+use std::sync::Arc;
+
 use subexec_allocator::{AllocationStats, AllocationTrace};
-use subexec_host_functions::HostCallStats;
+use subexec_host_functions::{
+    HostCallStats, OffchainContext, OffchainIndexChange, TransactionIndexOperation,
+};
 
 /// What a successful call returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,13 +32,34 @@ pub struct CallOutcome {
     /// `None` for guest-allocator (RFC-0145) runtimes: they have no host allocator, their heap
     /// is their own.
     pub allocation_trace: Option<AllocationTrace>,
+    /// The offchain-database writes of the call (`ext_offchain_index_*`, made during block
+    /// import too), in key order with the final value per key (`None` = removed), as
+    /// `sp-state-machine` drains them. Writes in runtime transactions that were rolled back
+    /// are not among them; a failed call has no outcome, hence no changes.
+    pub offchain_index_changes: Vec<OffchainIndexChange>,
+    /// The call's `ext_transaction_index_*` operations, in call order.
+    pub transaction_index: Vec<TransactionIndexOperation>,
 }
 
 /// How to run one call ([`crate::Runtime::call_with`]). The default is what [`crate::Runtime::call`] does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     /// Record every allocation and free of the host allocator into
     /// [`CallOutcome::allocation_trace`] (classic runtimes only). Recording changes no
     /// pointer, output, error, storage change, statistic or fuel.
     pub trace_allocations: bool,
+    /// The offchain context lent to the call's `ext_offchain_*` functions (offchain workers,
+    /// `validate_transaction` with offchain access). `None`: they fail the call, naming the
+    /// function, as Substrate panics without the offchain extensions. The offchain *index*
+    /// needs no context.
+    pub offchain: Option<Arc<dyn OffchainContext>>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("trace_allocations", &self.trace_allocations)
+            .field("offchain", &self.offchain.is_some())
+            .finish()
+    }
 }

@@ -35,6 +35,7 @@ use blake2::{Blake2b, Digest};
 use wasmi::{Engine, ExternType, Module, ValType};
 
 use crate::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
+use crate::config::Settings;
 use crate::error::LoadError;
 use crate::linker::{resolve_imports, ImportSlot};
 use crate::memory::MemorySource;
@@ -77,11 +78,12 @@ impl Prepared {
 
 /// Loads `code` (its hash `code_hash`): decompress, scan, rewrite, compile on a new engine of
 /// `config`, resolve imports, detect the mode, check the ABI's exports, read the embedded
-/// version. `allow_missing` links unknown host functions as trapping stubs; `test_panics` is
-/// the panic test hook ([`crate::Executor::with_panicking_test_imports`]).
+/// version. The settings say which host functions are linked and whether missing ones become
+/// trapping stubs; `test_panics` is the panic test hook
+/// ([`crate::Executor::with_panicking_test_imports`]).
 pub(crate) fn prepare(
     config: &wasmi::Config,
-    allow_missing: bool,
+    settings: &Settings,
     test_panics: bool,
     code_hash: CodeHash,
     code: &[u8],
@@ -96,7 +98,13 @@ pub(crate) fn prepare(
         mutable_globals,
         defined_memory,
     } = compile(config, &wasm)?;
-    let imports = resolve_imports(&module, allow_missing, test_panics)?;
+    let imports = resolve_imports(
+        &module,
+        crate::mode::entry_mode(&module)?,
+        settings.allow_missing_host_functions,
+        test_panics,
+        &settings.host_functions,
+    )?;
     let memory = memory_source(&module, defined_memory)?;
     let mode = crate::mode::detect(&module, &imports, memory)?;
     match (mode, module.get_export("__heap_base")) {

@@ -34,6 +34,7 @@
 //! small frames) wasm frames at once, the entry point's included, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
 //! limits depend only on the code and its input, so the trap point is deterministic.
 
+use crate::linker::external::HostFunctionSet;
 use crate::heap::HeapAllocStrategy;
 
 /// wasmi's default number of bytes copied (`memory.grow`, calls' parameters, ...) per unit
@@ -102,6 +103,14 @@ pub struct Settings {
     pub cache_capacity: usize,
     /// Fresh or reused instances.
     pub instance_reuse: InstanceReuse,
+    /// Host functions the embedder added or substituted ([`crate::external`]).
+    pub host_functions: HostFunctionSet,
+    /// Run every call exactly once: no lazily backed static heap (it is pre-grown, so no
+    /// re-run on a pre-grown memory, see [`crate::memory`]) and no diagnostic re-run after an
+    /// out-of-memory failure (the error comes without its diagnosis). For host functions whose
+    /// effects subexec cannot roll back between runs (the `substrate` feature's, which write
+    /// to the node's `Externalities`). Outcomes are the same either way.
+    pub run_once: bool,
 }
 
 impl Default for Settings {
@@ -113,6 +122,8 @@ impl Default for Settings {
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             instance_reuse: InstanceReuse::default(),
+            host_functions: HostFunctionSet::default(),
+            run_once: false,
         }
     }
 }
@@ -199,6 +210,19 @@ impl ExecutorBuilder {
     /// Sets whether calls reuse pooled instances (default: pooled, see [`InstanceReuse`]).
     pub fn instance_reuse(mut self, reuse: InstanceReuse) -> Self {
         self.settings.instance_reuse = reuse;
+        self
+    }
+
+    /// Links `set`'s host functions next to the built-in ones; each replaces the built-in of
+    /// the same name (see [`crate::external`]).
+    pub fn host_functions(mut self, set: HostFunctionSet) -> Self {
+        self.settings.host_functions = set;
+        self
+    }
+
+    /// Runs every call exactly once (see [`Settings::run_once`]).
+    pub fn run_once(mut self, once: bool) -> Self {
+        self.settings.run_once = once;
         self
     }
 

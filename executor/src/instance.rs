@@ -202,6 +202,7 @@ impl Runner<'_> {
         let mut state = HostState::new(heap_base, storage)
             .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
+        crate::call_context::apply(&mut state);
         state.record_boundary_copy(0, input.len());
         if trace {
             crate::diagnostics::record(&mut state, heap_base, plan);
@@ -234,6 +235,8 @@ impl Runner<'_> {
                 let allocation_stats = state.allocator_stats();
                 let allocation_trace = state.take_allocation_trace();
                 let mut host_calls = state.host_call_stats().clone();
+                let offchain_index_changes = state.take_offchain_index_changes();
+                let transaction_index = state.take_transaction_index();
                 let storage = state.finish();
                 // A lazily backed static heap is, to the runtime, a pre-grown one.
                 let real_pages = memory.size(&store) as u32;
@@ -250,6 +253,8 @@ impl Runner<'_> {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace,
+                        offchain_index_changes,
+                        transaction_index,
                     }
                 });
                 RunOutput::new(result, false, storage)
@@ -303,15 +308,16 @@ impl Runner<'_> {
             };
             return RunOutput::new(Err(error), false, storage);
         };
-        let state = HostState::new_guest(storage, input.to_vec())
+        let mut state = HostState::new_guest(storage, input.to_vec())
             .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
+        crate::call_context::apply(&mut state);
         store.data_mut().host = Some(state);
         let returned = match guarded_call(self.prepared, &mut store, entry, len) {
             Ok(returned) => returned,
             Err(panicked) => return engine_panicked(&mut store, panicked),
         };
-        let Some(state) = store.data_mut().host.take() else {
+        let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
         let fuel_consumed = fuel_consumed(self.fuel, &store);
@@ -319,6 +325,8 @@ impl Runner<'_> {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
                 let mut host_calls = state.host_call_stats().clone();
+                let offchain_index_changes = state.take_offchain_index_changes();
+                let transaction_index = state.take_transaction_index();
                 let storage = state.finish();
                 let peak_memory_pages = memory.size(&store) as u32;
                 let result = output.map(|output| {
@@ -330,6 +338,8 @@ impl Runner<'_> {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace: None,
+                        offchain_index_changes,
+                        transaction_index,
                     }
                 });
                 RunOutput::new(result, false, storage)

@@ -15,24 +15,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Layout
-//! - [`blob`]: raw or zstd-compressed blobs, with the compression-bomb limit.
-//! - [`config`]: [`ExecutorBuilder`], the engine settings and the wasm feature set.
-//! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
-//! - [`memory`]: memory provision and the lazily backed static heap.
-//! - `scan`, `rewrite`, `linker`, `store`: load-time scan, export of every mutable global,
-//!   import resolution and per-call linking.
-//! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
-//! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
-//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
-//!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
-//!   errors to [`CallError`]s.
-//! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
-//! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
-//! - [`panic_guard`]: a panic of wasmi or of a host function becomes a typed call error; an
-//!   engine panic poisons the runtime.
-//! - [`diagnostics`]: allocation traces ([`CallOptions`]) and out-of-memory diagnoses
-//!   (`docs/MEMORY-DIAGNOSTICS.md`).
+//! # Layout: layers in one direction
+//! A call goes down through five layers; each module uses only modules below it
+//! (`tests/module_graph.rs` fails on any module cycle):
+//!
+//! 1. **Compiled runtime** (`compiled`): blob → [`blob`] (decompression) → `scan` →
+//!    `rewrite` (export every mutable global, import a defined memory) → wasmi module on an
+//!    engine of its own → `linker` (import resolution; [`external`] host-function sets) →
+//!    [`mode`] (classic or guest-allocator) → embedded [`version`].
+//! 2. **One run on an instance** (`instance`): store (`store`), memory ([`memory`]: provision,
+//!    the lazily backed static heap), instantiation, input, entry point, output; `trap` turns
+//!    wasmi errors into [`CallError`]s.
+//! 3. **Pool** ([`pool`]): reused instances reset to their just-instantiated state
+//!    ([`InstanceReuse`]), or a fresh instance.
+//! 4. **Call policy** (`policy`): the per-call storage transaction, the re-run after a lazily
+//!    backed failure, the out-of-memory diagnosis ([`diagnostics`]).
+//! 5. **Handles** ([`runtime`]): [`Executor`] (settings, cache of compiled runtimes with their
+//!    pools) and [`Runtime`] (every method of it is there).
+//!
+//! Below them all: [`error`] ([`LoadError`], [`CallError`], [`VersionError`]; below the
+//! diagnostics that fill them), [`call`] ([`CallOptions`], [`CallOutcome`]), [`config`]
+//! ([`Settings`]: [`ExecutorBuilder`] produces settings only; `build` lives with the
+//! `Executor`), [`heap`] ([`HeapAllocStrategy`], `:heappages`), [`storage`], and
+//! [`panic_guard`] (a panic of wasmi or of a host function becomes a typed call error; an
+//! engine panic poisons the runtime).
 //!
 //! The `subexec` command line and its tooling (demo workload, mode comparison, conformance
 //! runner, heap maps, validator budgets, the upgrade chain over committed state) are the
@@ -49,6 +55,7 @@
 
 pub mod blob;
 pub mod call;
+mod call_context;
 mod compiled;
 pub mod config;
 pub mod diagnostics;
@@ -56,6 +63,7 @@ pub mod error;
 pub mod heap;
 mod instance;
 mod linker;
+pub use linker::external;
 pub mod memory;
 pub mod mode;
 pub mod panic_guard;
@@ -73,6 +81,7 @@ pub use call::{CallOptions, CallOutcome};
 pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
 pub use heap::HeapAllocStrategy;
+pub use linker::external::HostFunctionSet;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime, MAX_NESTED_VERSION_READS};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};

@@ -1,7 +1,7 @@
 //! Imports: resolved once per blob by name, linked into each call's store.
 //!
 //! At load ([`resolve_imports`]) every import is checked: it must come from module `env`; a
-//! function must be a known host function ([`HostFunction::from_name`]) with exactly its
+//! function must be a known host function ([`HostFunction::resolve`], for the runtime's mode) with exactly its
 //! signature (a wrong signature is always an error), or, when the embedder allows missing
 //! functions, it becomes a stub that traps with "call to a missing function env:NAME"; the only
 //! other import allowed is the memory `env.memory`. Missing functions are reported together.
@@ -14,12 +14,15 @@
 //! path the others take: on `Metadata_metadata`, about 9 000 host calls, that is 7 % of the
 //! call's instructions.
 
+pub mod external;
+
 use crate::error::LoadError;
 use crate::memory::GuestMemory;
 use crate::panic_guard::{TEST_PANIC_IN_ENGINE, TEST_PANIC_IN_HOST_FUNCTION, TEST_PANIC_MESSAGE};
 use crate::store::StoreData;
+use external::{external_func, ExternalFunction, HostFunctionSet};
 use subexec_host_functions::{
-    invoke, HostError, HostFunction, HostState, Signature, Value, ValueType,
+    invoke, HostError, HostFunction, HostMode, HostState, Signature, Value, ValueType,
 };
 use wasmi::{Caller, Extern, ExternType, Func, FuncType, Module, StoreContextMut, Val, ValType};
 
@@ -31,6 +34,8 @@ pub(crate) const MEMORY_IMPORT: &str = "memory";
 pub(crate) enum ImportSlot {
     /// A host function.
     Host(HostFunction),
+    /// A host function the embedder added ([`crate::external`]).
+    External(ExternalFunction),
     /// An unknown function linked as a trapping stub.
     Missing {
         /// Import name.
@@ -89,13 +94,16 @@ impl wasmi::errors::HostError for HostTrap {}
 
 /// Resolves the module's imports in `module.imports()` order.
 ///
-/// With `test_panics` (a test hook), the imports named by
+/// Functions in `added` come first (they replace built-ins of the same name; see
+/// [`crate::external`]). With `test_panics` (a test hook), the imports named by
 /// [`crate::panic_guard::TEST_PANIC_IN_ENGINE`] and
 /// [`crate::panic_guard::TEST_PANIC_IN_HOST_FUNCTION`] become panicking functions.
 pub(crate) fn resolve_imports(
     module: &Module,
+    mode: HostMode,
     allow_missing: bool,
     test_panics: bool,
+    added: &HostFunctionSet,
 ) -> Result<Vec<ImportSlot>, LoadError> {
     let mut slots = Vec::new();
     let mut missing = Vec::new();
@@ -117,26 +125,31 @@ pub(crate) fn resolve_imports(
                     ty: ty.clone(),
                 });
             }
-            ExternType::Func(ty) => match HostFunction::from_name(name) {
-                Some(function) => {
-                    let expected = function.signature();
-                    if !signature_matches(ty, &expected) {
-                        return Err(LoadError::HostFunctionSignature {
+            ExternType::Func(ty) if added.get(name).is_some() => {
+                slots.push(external::resolve(added, name, ty)?);
+            }
+            ExternType::Func(ty) => {
+                match HostFunction::resolve(name, mode).filter(|_| added.builtins()) {
+                    Some(function) => {
+                        let expected = function.signature();
+                        if !signature_matches(ty, &expected) {
+                            return Err(LoadError::HostFunctionSignature {
+                                name: name.to_string(),
+                                expected: describe_signature(&expected),
+                                found: describe_func_type(ty),
+                            });
+                        }
+                        slots.push(ImportSlot::Host(function));
+                    }
+                    None => {
+                        missing.push(name.to_string());
+                        slots.push(ImportSlot::Missing {
                             name: name.to_string(),
-                            expected: describe_signature(&expected),
-                            found: describe_func_type(ty),
+                            ty: ty.clone(),
                         });
                     }
-                    slots.push(ImportSlot::Host(function));
                 }
-                None => {
-                    missing.push(name.to_string());
-                    slots.push(ImportSlot::Missing {
-                        name: name.to_string(),
-                        ty: ty.clone(),
-                    });
-                }
-            },
+            }
             ExternType::Memory(_) if name == MEMORY_IMPORT => slots.push(ImportSlot::Memory),
             other => {
                 let kind = match other {
@@ -168,6 +181,7 @@ pub(crate) fn link(
         .iter()
         .filter_map(|slot| match slot {
             ImportSlot::Host(function) => Some(Extern::Func(host_func(store, *function))),
+            ImportSlot::External(function) => Some(Extern::Func(external_func(store, *function))),
             ImportSlot::Missing { name, ty } => {
                 let name = name.clone();
                 Some(Extern::Func(Func::new(
@@ -218,7 +232,7 @@ fn dispatch(
 /// memory. A panic of `run` is caught here, before it reaches wasmi: the host state goes back
 /// into the store either way, and the panic becomes [`HostTrap::Panicked`] (see
 /// [`crate::panic_guard`]).
-fn guarded<R>(
+pub(crate) fn guarded<R>(
     caller: &mut Caller<'_, StoreData>,
     name: &'static str,
     run: impl FnOnce(&mut HostState, &mut GuestMemory<&mut Caller<'_, StoreData>>) -> R,
@@ -328,7 +342,7 @@ fn generic_host_func(
     )
 }
 
-fn val_type(t: ValueType) -> ValType {
+pub(crate) fn val_type(t: ValueType) -> ValType {
     match t {
         ValueType::I32 => ValType::I32,
         ValueType::I64 => ValType::I64,
@@ -347,7 +361,7 @@ fn value_type(t: &ValType) -> Option<ValueType> {
     }
 }
 
-fn to_value(v: &Val) -> Value {
+pub(crate) fn to_value(v: &Val) -> Value {
     match v {
         Val::I32(x) => Value::I32(*x),
         Val::I64(x) => Value::I64(*x),
@@ -358,7 +372,7 @@ fn to_value(v: &Val) -> Value {
     }
 }
 
-fn from_value(v: Value) -> Val {
+pub(crate) fn from_value(v: Value) -> Val {
     match v {
         Value::I32(x) => Val::I32(x),
         Value::I64(x) => Val::I64(x),
@@ -367,7 +381,7 @@ fn from_value(v: Value) -> Val {
     }
 }
 
-fn signature_matches(ty: &FuncType, expected: &Signature) -> bool {
+pub(crate) fn signature_matches(ty: &FuncType, expected: &Signature) -> bool {
     let params: Option<Vec<ValueType>> = ty.params().iter().map(value_type).collect();
     let results: Option<Vec<ValueType>> = ty.results().iter().map(value_type).collect();
     match (params, results) {
@@ -379,7 +393,7 @@ fn signature_matches(ty: &FuncType, expected: &Signature) -> bool {
     }
 }
 
-fn describe_signature(sig: &Signature) -> String {
+pub(crate) fn describe_signature(sig: &Signature) -> String {
     let params: Vec<String> = sig
         .args
         .iter()

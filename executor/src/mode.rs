@@ -6,7 +6,7 @@
 //! with both kinds is refused, naming both lists ([`LoadError::MixedEntryPoints`]); one with
 //! neither is classic (calls will find no entry point and say so).
 //!
-//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`]): a
+//! Then the imports must agree with the mode ([`FunctionStyle::allowed_in`](subexec_host_functions::FunctionStyle::allowed_in)): a
 //! guest-allocator runtime may not import host-allocating functions (`ext_allocator_*`,
 //! `ext_storage_get_version_1`, the version-1 hashes, …) nor `env.memory` (it owns its memory
 //! and exports it); a classic runtime may not import the RFC-0145 functions. Every offending
@@ -33,14 +33,11 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
     ty.params() == [ValType::I32] && ty.results() == [ValType::I64]
 }
 
-/// The mode of `module`, or why it has none.
-/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
-/// after the load-time rewrite, which is no import of the runtime's own.
-pub(crate) fn detect(
-    module: &Module,
-    imports: &[ImportSlot],
-    memory: MemorySource,
-) -> Result<RuntimeMode, LoadError> {
+/// The mode `module`'s entry points say, before its imports are resolved (a few import names
+/// mean different functions in the two modes: [`HostFunction::resolve`]).
+///
+/// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
+pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
     let mut classic = Vec::new();
     let mut guest = Vec::new();
     for export in module.exports() {
@@ -55,11 +52,22 @@ pub(crate) fn detect(
     if !classic.is_empty() && !guest.is_empty() {
         return Err(LoadError::MixedEntryPoints { classic, guest });
     }
-    let mode = if guest.is_empty() {
+    Ok(if guest.is_empty() {
         HostMode::Classic
     } else {
         HostMode::GuestAllocator
-    };
+    })
+}
+
+/// The mode of `module` ([`entry_mode`]), or why it has none: its imports must agree with it.
+/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
+/// after the load-time rewrite, which is no import of the runtime's own.
+pub(crate) fn detect(
+    module: &Module,
+    imports: &[ImportSlot],
+    memory: MemorySource,
+) -> Result<RuntimeMode, LoadError> {
+    let mode = entry_mode(module)?;
     let offending: Vec<String> = imports
         .iter()
         .filter_map(|slot| match slot {

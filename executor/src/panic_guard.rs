@@ -8,12 +8,12 @@
 //! `std::panic::catch_unwind` and reports a panic as `Error::RuntimePanicked(message)`, the
 //! message taken from a `String` or `&str` payload. subexec does the same, in two places:
 //!
-//! - **Host functions** ([`catch`] in the linker's dispatch): a panic of a host function is
+//! - **Host functions** (`catch` in the linker's dispatch): a panic of a host function is
 //!   caught *before* it reaches wasmi's frames. The call's host state is put back into the
 //!   store, wasmi sees an ordinary host error and unwinds its own stacks normally, and the call
 //!   fails with [`CallError::HostFunctionPanicked`]. The engine never saw a panic, so nothing
 //!   is poisoned; the instance is dropped all the same (see below).
-//! - **The engine** ([`catch`] around every entry into wasmi that can translate or run guest
+//! - **The engine** (`catch` around every entry into wasmi that can translate or run guest
 //!   code: `Instance::new` in `instance::instantiate`, and the entry point's `call`, which is
 //!   where functions are translated, lazily, see [`crate::config`]; a runtime version read is a
 //!   `Core_version` call and goes through the same guard). A panic that crossed wasmi's frames
@@ -88,7 +88,7 @@
 //! stderr when it happens; the typed error is what the call returns.
 //!
 //! # Unwind safety
-//! [`catch`] wraps its closure in `AssertUnwindSafe`. What the closures borrow mutably is the
+//! `catch` wraps its closure in `AssertUnwindSafe`. What the closures borrow mutably is the
 //! call's wasmi `Store` (its instance, memory, globals, host state) and, in host functions,
 //! the call's `HostState` and memory. After a caught panic none of it is used again except
 //! to take the `HostState` back and end it (`HostState::finish`, which only rolls back

@@ -59,6 +59,8 @@ pub(crate) struct Policy<'a> {
     pub reuse: InstanceReuse,
     /// The heap strategy of the handle's calls.
     pub strategy: HeapAllocStrategy,
+    /// Every call runs once ([`crate::Settings::run_once`]).
+    pub run_once: bool,
 }
 
 impl Policy<'_> {
@@ -77,6 +79,7 @@ impl Policy<'_> {
         prepared.poison.check()?;
         check_entry_point(prepared, method)?;
         storage.start_transaction();
+        let _context = crate::call_context::enter(options);
         let result = match prepared.mode {
             RuntimeMode::Classic => self.call_classic(storage, method, input, options),
             RuntimeMode::GuestAllocator => {
@@ -108,10 +111,11 @@ impl Policy<'_> {
         options: &CallOptions,
     ) -> Result<CallOutcome, CallError> {
         let trace = options.trace_allocations;
-        let mut backing = match static_heap_is_lazy(self.runner.prepared, self.strategy) {
-            true => Backing::Lazy,
-            false => Backing::PreGrown,
-        };
+        let mut backing =
+            match static_heap_is_lazy(self.runner.prepared, self.strategy, self.run_once) {
+                true => Backing::Lazy,
+                false => Backing::PreGrown,
+            };
         let mut run = self.run(storage, method, input, backing, trace);
         if run.retry_pre_grown {
             restart_transaction(storage)?;
@@ -120,7 +124,8 @@ impl Policy<'_> {
             run = self.run(storage, method, input, backing, trace);
         }
         if let Err(error) = &run.result {
-            if !trace && crate::diagnostics::is_out_of_memory(error) {
+            let rerun = !self.run_once;
+            if rerun && !trace && crate::diagnostics::is_out_of_memory(error) {
                 restart_transaction(storage)?;
                 log::debug!(target: "subexec", "{method}: out of memory, re-running to diagnose");
                 let traced = self.run(storage, method, input, backing, true);
@@ -184,7 +189,7 @@ impl Policy<'_> {
         // A re-run after a lazily backed failure is rare: it gets a fresh instance rather
         // than a pooled one fully grown. So does a recorded run.
         let rerun = backing == Backing::PreGrown
-            && static_heap_is_lazy(self.runner.prepared, self.strategy);
+            && static_heap_is_lazy(self.runner.prepared, self.strategy, self.run_once);
         let out = if rerun || trace {
             self.runner
                 .run_fresh_traced(owned, method, input, plan, trace)
@@ -231,10 +236,15 @@ fn check_entry_point(prepared: &Prepared, method: &str) -> Result<(), CallError>
 }
 
 /// Whether calls of `prepared` under `strategy` back a static heap lazily (see
-/// [`crate::memory`]): a `Static` strategy, a classic module, and no `memory.size` or
-/// `memory.grow` in its code.
-pub(crate) fn static_heap_is_lazy(prepared: &Prepared, strategy: HeapAllocStrategy) -> bool {
+/// [`crate::memory`]): a `Static` strategy, a classic module, no `memory.size` or
+/// `memory.grow` in its code, and calls that may run twice (not `run_once`).
+pub(crate) fn static_heap_is_lazy(
+    prepared: &Prepared,
+    strategy: HeapAllocStrategy,
+    run_once: bool,
+) -> bool {
     matches!(strategy, HeapAllocStrategy::Static { .. })
         && !prepared.scan.uses_memory_size_or_grow
         && prepared.mode == RuntimeMode::Classic
+        && !run_once
 }

@@ -140,7 +140,7 @@ impl Executor {
             None => {
                 let prepared = crate::compiled::prepare(
                     &self.inner.config,
-                    self.inner.settings.allow_missing_host_functions,
+                    &self.inner.settings,
                     self.inner.test_panics,
                     code_hash,
                     code,
@@ -253,9 +253,14 @@ impl Runtime {
     }
 
     /// Whether calls under this handle's strategy back a static heap lazily (see
-    /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`.
+    /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`,
+    /// unless the executor runs every call once ([`crate::Settings::run_once`]).
     pub fn static_heap_is_lazy(&self) -> bool {
-        crate::policy::static_heap_is_lazy(&self.prepared, self.heap_alloc_strategy)
+        crate::policy::static_heap_is_lazy(
+            &self.prepared,
+            self.heap_alloc_strategy,
+            self.executor.settings().run_once,
+        )
     }
 
     /// The export names of the module's mutable globals, in global index order: its own
@@ -395,6 +400,7 @@ impl Runtime {
             pool: &self.pool,
             reuse: self.executor.settings().instance_reuse,
             strategy: self.heap_alloc_strategy,
+            run_once: self.executor.settings().run_once,
         }
     }
 }

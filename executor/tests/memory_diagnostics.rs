@@ -23,6 +23,7 @@ use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
+    offchain: None,
 };
 
 fn classic(strategy: HeapAllocStrategy) -> Runtime {

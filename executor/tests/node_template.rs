@@ -1,4 +1,4 @@
-//! The real Substrate node-template runtime from `shared/conformance/node-template`.
+//! The real Substrate node-template runtime from `conformance/third-party/node-template`.
 
 mod node_template_common;
 
@@ -12,7 +12,7 @@ use subexec_executor::{empty_storage, Executor, HeapAllocStrategy, RuntimeVersio
 
 fn conformance(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/node-template")
+        .join("../conformance/third-party/node-template")
         .join(file)
 }
 

@@ -4,12 +4,35 @@ use sp_wasm_interface::Value;
 use subexec_allocator::Memory;
 
 use crate::error::{HostError, HostErrorCause};
+use crate::functions::crypto::recover::Recovery;
+use crate::functions::crypto::verify::Check;
+use crate::functions::crypto::{batch, keystore as keys, recover, verify};
 use crate::functions::hashing::Algorithm;
+use crate::functions::trie_proof::TrieHasher;
 use crate::functions::{
-    allocator, child_storage, hashing, logging, misc, panic, rfc0145, storage, trie, Args,
+    allocator, child_storage, hashing, logging, misc, offchain, panic, proof_size, removal,
+    rfc0145, storage, transaction_index, trie, trie_proof, wasm_tracing, Args,
 };
 use crate::host_state::HostState;
+use crate::keystore::Scheme;
 use crate::registry::HostFunction;
+
+const RECOVER_V1: Recovery = Recovery {
+    standard: false,
+    compressed: false,
+};
+const RECOVER_V2: Recovery = Recovery {
+    standard: true,
+    compressed: false,
+};
+const RECOVER_COMPRESSED_V1: Recovery = Recovery {
+    standard: false,
+    compressed: true,
+};
+const RECOVER_COMPRESSED_V2: Recovery = Recovery {
+    standard: true,
+    compressed: true,
+};
 
 /// Runs one host function.
 ///
@@ -88,6 +111,84 @@ pub fn invoke(
         F::MiscRuntimeVersionV1 => misc::runtime_version(state, memory, a),
 
         F::PanicHandlerAbortOnPanicV1 => panic::abort_on_panic(state, memory, a),
+
+        F::CryptoEd25519VerifyV1 => verify::verify(Check::Ed25519, state, memory, a),
+        F::CryptoSr25519VerifyV1 => verify::verify(Check::Sr25519V1, state, memory, a),
+        F::CryptoSr25519VerifyV2 => verify::verify(Check::Sr25519V2, state, memory, a),
+        F::CryptoEcdsaVerifyV1 => verify::verify(Check::EcdsaV1, state, memory, a),
+        F::CryptoEcdsaVerifyV2 => verify::verify(Check::EcdsaV2, state, memory, a),
+        F::CryptoEcdsaVerifyPrehashedV1 => verify::ecdsa_prehashed(memory, a),
+        F::CryptoSecp256k1EcdsaRecoverV1 => recover::recover(RECOVER_V1, state, memory, a),
+        F::CryptoSecp256k1EcdsaRecoverV2 => recover::recover(RECOVER_V2, state, memory, a),
+        F::CryptoSecp256k1EcdsaRecoverCompressedV1 => {
+            recover::recover(RECOVER_COMPRESSED_V1, state, memory, a)
+        }
+        F::CryptoSecp256k1EcdsaRecoverCompressedV2 => {
+            recover::recover(RECOVER_COMPRESSED_V2, state, memory, a)
+        }
+        F::CryptoEd25519BatchVerifyV1 => batch::ed25519_batch_verify(memory, a),
+        F::CryptoSr25519BatchVerifyV1 => batch::batch_verify(Check::Sr25519V2, state, memory, a),
+        F::CryptoEcdsaBatchVerifyV1 => batch::batch_verify(Check::EcdsaV2, state, memory, a),
+        F::CryptoStartBatchVerifyV1 => batch::start(state),
+        F::CryptoFinishBatchVerifyV1 => batch::finish(state),
+        F::CryptoEd25519PublicKeysV1 => keys::public_keys(Scheme::Ed25519, state, memory, a),
+        F::CryptoEd25519GenerateV1 => keys::generate(Scheme::Ed25519, state, memory, a),
+        F::CryptoEd25519SignV1 => keys::sign(Scheme::Ed25519, state, memory, a),
+        F::CryptoSr25519PublicKeysV1 => keys::public_keys(Scheme::Sr25519, state, memory, a),
+        F::CryptoSr25519GenerateV1 => keys::generate(Scheme::Sr25519, state, memory, a),
+        F::CryptoSr25519SignV1 => keys::sign(Scheme::Sr25519, state, memory, a),
+        F::CryptoEcdsaPublicKeysV1 => keys::public_keys(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaGenerateV1 => keys::generate(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaSignV1 => keys::sign(Scheme::Ecdsa, state, memory, a),
+        F::CryptoEcdsaSignPrehashedV1 => keys::ecdsa_sign_prehashed(state, memory, a),
+        F::HashingKeccak512V1 => hashing::hash(Algorithm::Keccak512, state, memory, a),
+        F::TrieKeccak256RootV1 => trie_proof::keccak_root(state, memory, a, false),
+        F::TrieKeccak256RootV2 => trie_proof::keccak_root(state, memory, a, true),
+        F::TrieKeccak256OrderedRootV1 => trie_proof::keccak_ordered_root(state, memory, a, false),
+        F::TrieKeccak256OrderedRootV2 => trie_proof::keccak_ordered_root(state, memory, a, true),
+        F::TrieBlake2256VerifyProofV1 => {
+            trie_proof::verify_proof(TrieHasher::Blake2, memory, a, false)
+        }
+        F::TrieBlake2256VerifyProofV2 => {
+            trie_proof::verify_proof(TrieHasher::Blake2, memory, a, true)
+        }
+        F::TrieKeccak256VerifyProofV1 => {
+            trie_proof::verify_proof(TrieHasher::Keccak, memory, a, false)
+        }
+        F::TrieKeccak256VerifyProofV2 => {
+            trie_proof::verify_proof(TrieHasher::Keccak, memory, a, true)
+        }
+        F::StorageClearPrefixV3Classic => removal::clear_prefix(state, memory, a),
+        F::DefaultChildStorageClearPrefixV3Classic => removal::child_clear_prefix(state, memory, a),
+        F::DefaultChildStorageStorageKillV4Classic => removal::child_kill(state, memory, a),
+        F::StorageProofSizeV1 => proof_size::storage_proof_size(),
+        F::OffchainIndexSetV1 => offchain::index_set(state, memory, a),
+        F::OffchainIndexClearV1 => offchain::index_clear(state, memory, a),
+        F::TransactionIndexIndexV1 => transaction_index::index(state, memory, a),
+        F::TransactionIndexRenewV1 => transaction_index::renew(state, memory, a),
+        F::WasmTracingEnabledV1 => wasm_tracing::enabled(memory, a),
+        F::WasmTracingEnterSpanV1 => wasm_tracing::enter_span(memory, a),
+        F::WasmTracingEventV1 => wasm_tracing::event(memory, a),
+        F::WasmTracingExitV1 => wasm_tracing::exit(a),
+        F::OffchainIsValidatorV1 => offchain::is_validator(state),
+        F::OffchainSubmitTransactionV1 => offchain::submit_transaction(state, memory, a),
+        F::OffchainNetworkStateV1 => offchain::network_state(state, memory),
+        F::OffchainTimestampV1 => offchain::timestamp(state),
+        F::OffchainSleepUntilV1 => offchain::sleep_until(state, a),
+        F::OffchainRandomSeedV1 => offchain::random_seed(state, memory),
+        F::OffchainLocalStorageSetV1 => offchain::local_storage_set(state, memory, a),
+        F::OffchainLocalStorageClearV1 => offchain::local_storage_clear(state, memory, a),
+        F::OffchainLocalStorageCompareAndSetV1 => {
+            offchain::local_storage_compare_and_set(state, memory, a)
+        }
+        F::OffchainLocalStorageGetV1 => offchain::local_storage_get(state, memory, a),
+        F::OffchainHttpRequestStartV1 => offchain::http_request_start(state, memory, a),
+        F::OffchainHttpRequestAddHeaderV1 => offchain::http_request_add_header(state, memory, a),
+        F::OffchainHttpRequestWriteBodyV1 => offchain::http_request_write_body(state, memory, a),
+        F::OffchainHttpResponseWaitV1 => offchain::http_response_wait(state, memory, a),
+        F::OffchainHttpResponseHeadersV1 => offchain::http_response_headers(state, memory, a),
+        F::OffchainHttpResponseReadBodyV1 => offchain::http_response_read_body(state, memory, a),
+        F::OffchainSetAuthorizedNodesV1 => offchain::set_authorized_nodes(state, memory, a),
 
         F::InputReadV1 => rfc0145::input::read(state, memory, a),
         F::StorageReadV2 => rfc0145::storage::read_v2(state, memory, a, false),

@@ -112,9 +112,50 @@ pub enum HostErrorCause {
     /// `ext_input_read_version_1` called a second time: the input is delivered once.
     #[error("the call's input was already read")]
     InputAlreadyRead,
+    /// An external host function (`crate::invoke_external`) failed with this message.
+    #[error("{0}")]
+    External(String),
+    /// An `ext_offchain_*` function called without an [`crate::OffchainContext`] (Substrate
+    /// panics likewise: "… can be called only in the offchain worker context").
+    #[error("no offchain context: this function can only be called in an offchain context")]
+    NoOffchainContext,
+    /// An offchain `StorageKind` other than 0 (`PERSISTENT`) or 1 (`LOCAL`).
+    #[error("invalid offchain storage kind {0}: expected 0 (PERSISTENT) or 1 (LOCAL)")]
+    InvalidStorageKind(u32),
     /// The node's storage backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
+
+    /// A keystore function without a [`crate::Keystore`] lent to the call (Substrate panics
+    /// likewise).
+    #[error("No `keystore` associated for the current context!")]
+    NoKeystore,
+    /// The keystore could not generate the key (e.g. the seed is not a secret URI).
+    #[error("key generation failed: {0}")]
+    KeyGeneration(crate::keystore::KeystoreError),
+    /// The keystore answered a key or signature of the wrong length.
+    #[error(
+        "the keystore returned {len} bytes for a {scheme:?} key or signature, {expected} expected"
+    )]
+    KeystoreAnswer {
+        /// The scheme asked for.
+        scheme: crate::keystore::Scheme,
+        /// Bytes returned.
+        len: usize,
+        /// Bytes the scheme has.
+        expected: usize,
+    },
+    /// `start_batch_verify` while a batch is open (Substrate: "Failed to register required
+    /// extension").
+    #[error("a batch verification is already started")]
+    BatchVerificationAlreadyStarted,
+    /// `finish_batch_verify` without `start_batch_verify`.
+    #[error("`finish_batch_verify` should only be called after `start_batch_verify`")]
+    BatchVerificationNotStarted,
+    /// `ed25519_batch_verify`, which always fails under `sp-io` 49 (its nested externalities
+    /// access panics; see `functions::crypto::batch`).
+    #[error("sp-io 49's ed25519_batch_verify re-enters the externalities and always fails")]
+    Ed25519BatchVerifyReentrant,
 }
 
 impl HostErrorCause {

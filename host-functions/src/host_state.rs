@@ -10,8 +10,11 @@ use std::sync::Arc;
 
 use subexec_allocator::{AllocationRecorder, AllocationStats, AllocationTrace, Memory};
 
+use crate::effects::{OffchainIndex, OffchainIndexChange, TransactionIndexOperation};
 use crate::error::{HostError, HostErrorCause};
 use crate::host_allocator::{HostAllocator, INPUT_SITE};
+use crate::keystore::Keystore;
+use crate::offchain::OffchainContext;
 use crate::runtime_version::ReadRuntimeVersion;
 use crate::stats::HostCallStats;
 use crate::storage::{StateVersion, StorageState};
@@ -32,6 +35,18 @@ pub struct HostState {
     /// The continuation cursor of the last RFC-0145 prefix removal that left keys.
     pub(crate) last_cursor: Option<Vec<u8>>,
     pub(crate) stats: HostCallStats,
+    /// The keystore lent to the call, if any ([`HostState::set_keystore`]).
+    pub(crate) keystore: Option<Arc<dyn Keystore>>,
+    /// `sp-io`'s `UseDalekExt`: ed25519 version 1 verifies with ed25519-dalek.
+    pub(crate) use_dalek: bool,
+    /// The open deprecated batch verification: all verified so far were valid.
+    pub(crate) batch_verification: Option<bool>,
+    /// The offchain context lent to the call, if any ([`HostState::set_offchain`]).
+    pub(crate) offchain: Option<Arc<dyn OffchainContext>>,
+    /// `ext_offchain_index_*` writes, transactional with the runtime's storage transactions.
+    pub(crate) offchain_index: OffchainIndex,
+    /// `ext_transaction_index_*` operations, in call order.
+    pub(crate) transaction_index: Vec<TransactionIndexOperation>,
 }
 
 impl std::fmt::Debug for HostState {
@@ -63,6 +78,12 @@ impl HostState {
             state_version: StateVersion::V1,
             last_cursor: None,
             stats: HostCallStats::default(),
+            keystore: None,
+            use_dalek: false,
+            batch_verification: None,
+            offchain: None,
+            offchain_index: OffchainIndex::default(),
+            transaction_index: Vec::new(),
         }
     }
 
@@ -104,6 +125,38 @@ impl HostState {
     pub fn with_runtime_version_reader(mut self, reader: Arc<dyn ReadRuntimeVersion>) -> Self {
         self.runtime_version_reader = Some(reader);
         self
+    }
+
+    /// Lends the call a keystore for the `ext_crypto_*` keystore functions (`None`: they fail
+    /// the call, as in Substrate without a `KeystoreExt`).
+    pub fn set_keystore(&mut self, keystore: Option<Arc<dyn Keystore>>) {
+        self.keystore = keystore;
+    }
+
+    /// Verifies `ext_crypto_ed25519_verify_version_1` with ed25519-dalek instead of
+    /// ed25519-zebra: what a Substrate node does while `sp-io`'s `UseDalekExt` extension is
+    /// registered (chains that enable it for their oldest blocks). Off by default.
+    pub fn set_use_dalek(&mut self, use_dalek: bool) {
+        self.use_dalek = use_dalek;
+    }
+
+    /// Lends the call an offchain context for the `ext_offchain_*` functions (`None`: they
+    /// fail the call, as in Substrate without the offchain extensions). The offchain index
+    /// (`ext_offchain_index_*`) works without one.
+    pub fn set_offchain(&mut self, offchain: Option<Arc<dyn OffchainContext>>) {
+        self.offchain = offchain;
+    }
+
+    /// The offchain-database changes of the call (`ext_offchain_index_*`), in key order, final
+    /// value per key; writes inside runtime transactions that were rolled back, or left open,
+    /// are not among them. Taking them ends the index's transactions: call at the end.
+    pub fn take_offchain_index_changes(&mut self) -> Vec<OffchainIndexChange> {
+        self.offchain_index.finish()
+    }
+
+    /// The call's `ext_transaction_index_*` operations, in call order.
+    pub fn take_transaction_index(&mut self) -> Vec<TransactionIndexOperation> {
+        std::mem::take(&mut self.transaction_index)
     }
 
     /// The allocator's statistics so far.

@@ -6,6 +6,9 @@
 //!   [`HostFunction`] when it loads a module ([`HostFunction::from_name`]), checks its
 //!   [`HostFunction::signature`], and on every call hands the variant, the raw [`Value`]
 //!   arguments and the guest memory to [`invoke`].
+//! - **Open to the ecosystem's own host functions.** Any `sp_wasm_interface::Function` (what
+//!   `#[runtime_interface]` generates, e.g. cumulus' `storage_proof_size`) runs on the same
+//!   memory and allocator through [`invoke_external`] ([`external`]).
 //! - **Engine-agnostic memory.** Guest memory is anything implementing
 //!   [`subexec_allocator::Memory`]; every access is range-checked in `u64` before a host buffer
 //!   is sized from guest input ([`memory_access`]).
@@ -27,7 +30,7 @@
 //!   the other mode's functions. [`HostCallStats`] counts calls and boundary bytes. The
 //!   choices where RFC-0145 is ambiguous are in `docs/MODES.md`.
 //!
-//! # Where `../shared/spec/abi.md` and the Substrate crates differ (the crates win)
+//! # Where `docs/ABI.md` and the Substrate crates differ (the crates win)
 //! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
 //!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
 //!   UTF-8 traps.
@@ -68,11 +71,15 @@
 #![forbid(unsafe_code)]
 
 mod dispatch;
+pub mod effects;
 mod error;
+pub mod external;
 mod functions;
 mod host_allocator;
 mod host_state;
+pub mod keystore;
 pub mod memory_access;
+pub mod offchain;
 mod registry;
 mod runtime_version;
 mod stats;
@@ -80,14 +87,18 @@ pub mod storage;
 mod style;
 
 pub use dispatch::invoke;
+pub use effects::{OffchainIndexChange, TransactionIndexOperation};
 pub use error::{HostError, HostErrorCause};
+pub use external::{invoke_external, ExternalContext};
 pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
+pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
+pub use offchain::{InMemoryOffchain, OffchainContext};
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
-pub use sp_wasm_interface::{Signature, Value, ValueType};
+pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
 pub use stats::HostCallStats;
 pub use storage::{StateVersion, StorageState};
 pub use style::{FunctionStyle, HostMode};

@@ -37,6 +37,8 @@ pub(crate) fn traffic() -> (u64, u64) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostCallStats {
     calls: Vec<u64>,
+    /// Calls of external host functions (`crate::invoke_external`), all together.
+    external: u64,
     /// Bytes the host copied out of guest memory.
     pub bytes_in: u64,
     /// Bytes the host copied into guest memory.
@@ -47,6 +49,7 @@ impl Default for HostCallStats {
     fn default() -> Self {
         HostCallStats {
             calls: vec![0; HostFunction::ALL.len()],
+            external: 0,
             bytes_in: 0,
             bytes_out: 0,
         }
@@ -62,6 +65,27 @@ impl HostCallStats {
         }
     }
 
+    /// Counts one call of an external host function.
+    pub(crate) fn count_external(&mut self) {
+        self.external = self.external.saturating_add(1);
+    }
+
+    /// Adds the boundary bytes between two readings of [`traffic`].
+    pub(crate) fn add_traffic(&mut self, before: (u64, u64), after: (u64, u64)) {
+        self.bytes_in = self
+            .bytes_in
+            .saturating_add(after.0.saturating_sub(before.0));
+        self.bytes_out = self
+            .bytes_out
+            .saturating_add(after.1.saturating_sub(before.1));
+    }
+
+    /// Calls of external host functions (`crate::invoke_external`), all together: those
+    /// an embedder added, and those that replaced a built-in function.
+    pub fn external_calls(&self) -> u64 {
+        self.external
+    }
+
     /// Calls of `function`.
     pub fn calls_of(&self, function: HostFunction) -> u64 {
         self.calls.get(function as usize).copied().unwrap_or(0)
@@ -75,9 +99,9 @@ impl HostCallStats {
             .filter(|(_, n)| *n > 0)
     }
 
-    /// All host calls.
+    /// All host calls, external ones included.
     pub fn total_calls(&self) -> u64 {
-        self.calls.iter().sum()
+        self.calls.iter().sum::<u64>().saturating_add(self.external)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The node-template genesis (`../shared/conformance/node-template/chainspec.json`) loaded from
+//! The node-template genesis (`conformance/third-party/node-template/chainspec.json`) loaded from
 //! its raw chain spec gives the third-party state root in `expected.json` (trie V0), both
 //! through [`StorageState::root`] and through `ext_storage_root_version_1` on the wire.
 
@@ -11,7 +11,7 @@ use subexec_host_functions::{HostFunction, StateVersion, StorageState};
 
 fn conformance(path: &str) -> Vec<u8> {
     let full = format!(
-        "{}/../../shared/conformance/node-template/{path}",
+        "{}/../conformance/third-party/node-template/{path}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))

@@ -144,7 +144,7 @@ fn version(v1: bool) -> StateVersion {
 fn empty_root_matches_expected_json() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/node-template/expected.json"
+        "/../conformance/third-party/node-template/expected.json"
     );
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();

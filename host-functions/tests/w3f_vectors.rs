@@ -1,4 +1,4 @@
-//! The w3f host-API conformance vectors (`../shared/conformance/w3f-host-api/vectors.json`),
+//! The w3f host-API conformance vectors (`conformance/third-party/w3f-host-api/vectors.json`),
 //! replayed through the real wire ABI: each case's scenario (from the file's `semantics`) is
 //! driven against a fresh state `{":code": ""}`, with inputs placed in a `Vec`-backed linear
 //! memory by `ext_allocator_malloc_version_1`, fat pointers passed to `invoke`, and results read
@@ -438,7 +438,7 @@ fn run(case: &Case) -> Check {
 fn w3f_host_api_vectors() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/w3f-host-api/vectors.json"
+        "/../conformance/third-party/w3f-host-api/vectors.json"
     );
     let vectors: Vectors =
         serde_json::from_slice(&std::fs::read(path).expect("vectors.json")).unwrap();

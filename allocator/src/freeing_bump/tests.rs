@@ -1,4 +1,4 @@
-//! One test per rule of `shared/spec/abi.md` §1. Expected values are worked out by hand from
+//! One test per rule of `docs/ABI.md` §1. Expected values are worked out by hand from
 //! the spec (comments show the arithmetic), never taken from running this code.
 
 use super::*;

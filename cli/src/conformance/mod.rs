@@ -1,7 +1,7 @@
 //! Conformance vectors: a JSON description of a runtime, its starting state and a sequence of
 //! calls with what each must produce, and a runner that checks them.
 //!
-//! - [`format`]: the serde types of a vector file (documented field by field in
+//! - [`format`](mod@format): the serde types of a vector file (documented field by field in
 //!   `docs/CONFORMANCE.md`).
 //! - [`runner`]: runs a vector on a [`crate::upgrade::Chain`] (so a call that writes `:code`
 //!   upgrades the runtime for the next call) and reports every mismatch as a readable diff.

@@ -14,7 +14,7 @@
 //!   plan's initial pages after instantiation. So every runtime's memory can be the mapping
 //!   below, and its post-instantiation state (contents and size) is what the reset restores.
 //! - **Memory contents.** The memory's bytes live in a private copy-on-write mapping of a
-//!   sealed `memfd` holding the initial image (see [`mapped`]): the data segments applied to
+//!   sealed `memfd` holding the initial image (see `mapped`): the data segments applied to
 //!   zeros, built once per compiled runtime by instantiating it on an ordinary memory. A call's
 //!   writes copy pages; the reset lists the pages holding private copies (`PAGEMAP_SCAN`) and
 //!   restores them, by copying the image's bytes back (the page stays resident, so the next

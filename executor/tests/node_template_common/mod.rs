@@ -1,5 +1,5 @@
-//! The node-template runtime of the shared conformance data
-//! (`../shared/conformance/node-template/chainspec.json`, see its README), for the executor's
+//! The node-template runtime of the third-party conformance data
+//! (`conformance/third-party/node-template/chainspec.json`, see its README), for the executor's
 //! tests and the benches.
 //!
 //! The blob is the raw chain spec's genesis `:code`, read by the executor's own raw-chain-spec
@@ -19,15 +19,16 @@ use subexec_executor::{Executor, Runtime};
 /// The storage key of the runtime code.
 const CODE_KEY: &[u8] = b":code";
 
-/// The node-template raw chain spec of the shared conformance data.
+/// The node-template raw chain spec of the third-party conformance data.
 pub const CHAIN_SPEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/node-template/chainspec.json"
+    "/../conformance/third-party/node-template/chainspec.json"
 );
 
 /// The node-template runtime blob: the chain spec's genesis `:code`.
 pub fn code() -> Vec<u8> {
-    let spec = std::fs::read(CHAIN_SPEC).expect("the shared node-template chain spec");
+    let spec =
+        std::fs::read(CHAIN_SPEC).expect("the node-template chain spec (conformance/third-party)");
     let mut genesis = GenesisStorage::from_json(&spec).expect("a raw chain spec");
     genesis.top.remove(CODE_KEY).expect("a genesis `:code`")
 }

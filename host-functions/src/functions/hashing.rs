@@ -14,6 +14,8 @@ use crate::host_state::HostState;
 pub enum Algorithm {
     /// Keccak-256 (Ethereum's, not SHA3-256).
     Keccak256,
+    /// Keccak-512 (not SHA3-512).
+    Keccak512,
     /// SHA2-256.
     Sha2256,
     /// Blake2b with a 16-byte output.
@@ -41,6 +43,7 @@ fn twox<const N: usize>(data: &[u8]) -> [u8; N] {
 pub fn digest(algorithm: Algorithm, data: &[u8]) -> Vec<u8> {
     match algorithm {
         Algorithm::Keccak256 => sha3::Keccak256::digest(data).to_vec(),
+        Algorithm::Keccak512 => sha3::Keccak512::digest(data).to_vec(),
         Algorithm::Sha2256 => sha2::Sha256::digest(data).to_vec(),
         Algorithm::Blake2128 => Blake2b::<U16>::digest(data).to_vec(),
         Algorithm::Blake2256 => Blake2b::<U32>::digest(data).to_vec(),
@@ -70,6 +73,7 @@ mod tests {
     fn digest_sizes() {
         for (algorithm, len) in [
             (Algorithm::Keccak256, 32),
+            (Algorithm::Keccak512, 64),
             (Algorithm::Sha2256, 32),
             (Algorithm::Blake2128, 16),
             (Algorithm::Blake2256, 32),

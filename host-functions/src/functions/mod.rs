@@ -9,13 +9,20 @@
 
 pub(crate) mod allocator;
 pub(crate) mod child_storage;
+pub(crate) mod crypto;
 pub(crate) mod hashing;
 pub(crate) mod logging;
 pub(crate) mod misc;
+pub(crate) mod offchain;
 pub(crate) mod panic;
+pub(crate) mod proof_size;
+pub(crate) mod removal;
 pub(crate) mod rfc0145;
 pub(crate) mod storage;
+pub(crate) mod transaction_index;
 pub(crate) mod trie;
+pub(crate) mod trie_proof;
+pub(crate) mod wasm_tracing;
 
 use parity_scale_codec::{Compact, Decode, Encode};
 use sp_wasm_interface::{Value, ValueType};

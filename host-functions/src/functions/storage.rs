@@ -145,6 +145,7 @@ pub fn next_key(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>
 /// `start_transaction()`.
 pub fn start_transaction(state: &mut HostState) -> Outcome {
     state.storage.start_transaction();
+    state.offchain_index.start_transaction();
     Ok(None)
 }
 
@@ -154,6 +155,7 @@ pub fn rollback_transaction(state: &mut HostState) -> Outcome {
         .storage
         .rollback_transaction()
         .map_err(|_| HostErrorCause::NoTransactionToRollback)?;
+    state.offchain_index.rollback_transaction();
     Ok(None)
 }
 
@@ -163,5 +165,6 @@ pub fn commit_transaction(state: &mut HostState) -> Outcome {
         .storage
         .commit_transaction()
         .map_err(|_| HostErrorCause::NoTransactionToCommit)?;
+    state.offchain_index.commit_transaction();
     Ok(None)
 }

@@ -37,6 +37,21 @@ impl hash_db::Hasher for Blake2Hasher {
     }
 }
 
+/// Keccak-256 as a [`hash_db::Hasher`] (`sp-core`'s `KeccakHasher`): the hasher of the
+/// `ext_trie_keccak_256_*` functions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeccakHasher;
+
+impl hash_db::Hasher for KeccakHasher {
+    type Out = [u8; 32];
+    type StdHasher = std::collections::hash_map::DefaultHasher;
+    const LENGTH: usize = 32;
+
+    fn hash(x: &[u8]) -> [u8; 32] {
+        sha3::Keccak256::digest(x).into()
+    }
+}
+
 const LEAF: (u8, u32) = (0b01 << 6, 2);
 const BRANCH_WITHOUT_VALUE: (u8, u32) = (0b10 << 6, 2);
 const BRANCH_WITH_VALUE: (u8, u32) = (0b11 << 6, 2);
@@ -162,10 +177,18 @@ where
     K: AsRef<[u8]> + Ord,
     V: AsRef<[u8]>,
 {
-    trie_root::trie_root_no_extension::<Blake2Hasher, SubstrateTrieStream, _, _, _>(
-        pairs,
-        threshold(version),
-    )
+    trie_root_with::<Blake2Hasher, _, _, _>(version, pairs)
+}
+
+/// [`trie_root`] with another hasher `H` (nodes and hashed values both hashed with `H`).
+pub fn trie_root_with<H, I, K, V>(version: StateVersion, pairs: I) -> [u8; 32]
+where
+    H: hash_db::Hasher<Out = [u8; 32]>,
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<[u8]> + Ord,
+    V: AsRef<[u8]>,
+{
+    trie_root::trie_root_no_extension::<H, SubstrateTrieStream, _, _, _>(pairs, threshold(version))
 }
 
 /// The root of the trie mapping SCALE `Compact(i)` to the `i`-th value.
@@ -174,7 +197,17 @@ where
     I: IntoIterator<Item = V>,
     V: AsRef<[u8]>,
 {
-    trie_root(
+    ordered_trie_root_with::<Blake2Hasher, _, _>(version, values)
+}
+
+/// [`ordered_trie_root`] with another hasher `H`.
+pub fn ordered_trie_root_with<H, I, V>(version: StateVersion, values: I) -> [u8; 32]
+where
+    H: hash_db::Hasher<Out = [u8; 32]>,
+    I: IntoIterator<Item = V>,
+    V: AsRef<[u8]>,
+{
+    trie_root_with::<H, _, _, _>(
         version,
         values
             .into_iter()
