@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --locked
+# The executor's `substrate` feature (sp-core's executor traits, `StateMachine` with subexec)
+# and the examples of docs/EMBEDDING.md, which use it.
+cargo test -p subexec-executor --features substrate --locked --test substrate
+cargo test -p subexec-executor --features substrate --locked --doc
 
 # wasmi's tail-call dispatch must stay a chain of sibling calls (docs/FUZZING.md, finding 4):
 # check every instruction handler of a test binary, built with wasmi's release settings.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
 use subexec_host_functions::{
-    HostCallStats, OffchainContext, OffchainIndexChange, TransactionIndexOperation,
+    CallLogs, HostCallStats, OffchainContext, OffchainIndexChange, TransactionIndexOperation,
 };
 
 /// What a successful call returns.
@@ -32,6 +32,9 @@ pub struct CallOutcome {
     /// `None` for guest-allocator (RFC-0145) runtimes: they have no host allocator, their heap
     /// is their own.
     pub allocation_trace: Option<AllocationTrace>,
+    /// The lines the runtime logged (bounded in count and bytes; see
+    /// [`subexec_host_functions::logs`]). A failed call's panic message is in its error.
+    pub logs: CallLogs,
     /// The offchain-database writes of the call (`ext_offchain_index_*`, made during block
     /// import too), in key order with the final value per key (`None` = removed), as
     /// `sp-state-machine` drains them. Writes in runtime transactions that were rolled back

@@ -34,8 +34,8 @@
 //! small frames) wasm frames at once, the entry point's included, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
 //! limits depend only on the code and its input, so the trap point is deterministic.
 
-use crate::linker::external::HostFunctionSet;
 use crate::heap::HeapAllocStrategy;
+use crate::linker::external::HostFunctionSet;
 
 /// wasmi's default number of bytes copied (`memory.grow`, calls' parameters, ...) per unit
 /// of fuel, kept as it is.

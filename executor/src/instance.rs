@@ -234,6 +234,7 @@ impl Runner<'_> {
                 let output = read_output(&store, memory, packed, plan);
                 let allocation_stats = state.allocator_stats();
                 let allocation_trace = state.take_allocation_trace();
+                let logs = state.take_logs();
                 let mut host_calls = state.host_call_stats().clone();
                 let offchain_index_changes = state.take_offchain_index_changes();
                 let transaction_index = state.take_transaction_index();
@@ -253,6 +254,7 @@ impl Runner<'_> {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace,
+                        logs,
                         offchain_index_changes,
                         transaction_index,
                     }
@@ -260,7 +262,8 @@ impl Runner<'_> {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, memory_related) = classify(error, state.panic_message(), self.fuel);
+                let (error, memory_related) =
+                    classify(error, state.panic_message(), state.panic_log(), self.fuel);
                 let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
@@ -324,6 +327,7 @@ impl Runner<'_> {
         match returned {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
+                let logs = state.take_logs();
                 let mut host_calls = state.host_call_stats().clone();
                 let offchain_index_changes = state.take_offchain_index_changes();
                 let transaction_index = state.take_transaction_index();
@@ -338,6 +342,7 @@ impl Runner<'_> {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace: None,
+                        logs,
                         offchain_index_changes,
                         transaction_index,
                     }
@@ -345,7 +350,8 @@ impl Runner<'_> {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, _) = classify(error, state.panic_message(), self.fuel);
+                let (error, _) =
+                    classify(error, state.panic_message(), state.panic_log(), self.fuel);
                 RunOutput::new(Err(error), false, state.finish())
             }
         }

@@ -33,6 +33,11 @@
 //! 5. **Handles** ([`runtime`]): [`Executor`] (settings, cache of compiled runtimes with their
 //!    pools) and [`Runtime`] (every method of it is there).
 //!
+//! Above the handles: [`block`] (block import, [`block::Importer`]: real blocks executed in
+//! order on the committed state of their parent, roots checked against their headers) and
+//! `substrate` (feature `substrate`: `sp_core::traits::CodeExecutor` and
+//! `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`).
+//!
 //! Below them all: [`error`] ([`LoadError`], [`CallError`], [`VersionError`]; below the
 //! diagnostics that fill them), [`call`] ([`CallOptions`], [`CallOutcome`]), [`config`]
 //! ([`Settings`]: [`ExecutorBuilder`] produces settings only; `build` lives with the
@@ -54,6 +59,7 @@
 #![deny(unsafe_code)]
 
 pub mod blob;
+pub mod block;
 pub mod call;
 mod call_context;
 mod compiled;
@@ -74,6 +80,8 @@ pub mod runtime;
 mod scan;
 pub mod storage;
 mod store;
+#[cfg(feature = "substrate")]
+pub mod substrate;
 mod trap;
 pub mod version;
 
@@ -85,10 +93,15 @@ pub use linker::external::HostFunctionSet;
 pub use mode::RuntimeMode;
 pub use runtime::{blake2_256, CodeHash, Executor, Runtime, MAX_NESTED_VERSION_READS};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
-pub use subexec_host_functions::{HostCallStats, HostFunction};
+pub use subexec_host_functions::{CallLogs, HostCallStats, HostFunction, LogLine};
 pub use version::RuntimeVersion;
 
 pub use storage::empty_storage;
+
+/// `docs/EMBEDDING.md`: its examples are doctests (they use the `substrate` feature).
+#[cfg(all(doctest, feature = "substrate"))]
+#[doc = include_str!("../../docs/EMBEDDING.md")]
+pub struct EmbeddingDoc;
 
 /// The largest number of wasm32 pages.
 pub const MAX_WASM_PAGES: u32 = subexec_allocator::MAX_WASM_PAGES;

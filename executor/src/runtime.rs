@@ -32,6 +32,7 @@ pub use crate::compiled::{blake2_256, CodeHash};
 
 mod version_reader;
 
+pub(crate) use version_reader::NestingGuard;
 pub use version_reader::MAX_NESTED_VERSION_READS;
 
 /// A compiled runtime in the cache, with its idle instances.

@@ -7,9 +7,14 @@ use crate::error::CallError;
 use crate::linker::HostTrap;
 
 /// Maps a wasmi error to a [`CallError`], and says whether lazy backing could have caused it.
+///
+/// `panic_message` is what the runtime passed to `abort_on_panic`; `panic_log` the message of
+/// its panic handler's log line (`subexec_host_functions::logs`), which explains an
+/// `unreachable` trap right after it.
 pub(crate) fn classify(
     error: wasmi::Error,
     panic_message: Option<&str>,
+    panic_log: Option<&str>,
     fuel: Option<u64>,
 ) -> (CallError, bool) {
     if let Some(trap) = error.downcast_ref::<HostTrap>() {
@@ -52,7 +57,8 @@ pub(crate) fn classify(
         ),
         Some(TrapCode::StackOverflow) => (CallError::StackOverflow, false),
         Some(code) => {
-            let error = match panic_message {
+            let logged = panic_log.filter(|_| code == TrapCode::UnreachableCodeReached);
+            let error = match panic_message.or(logged) {
                 Some(message) => CallError::RuntimePanicked(message.to_string()),
                 None => CallError::Trap(code.trap_message().to_string()),
             };

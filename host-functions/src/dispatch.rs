@@ -102,7 +102,7 @@ pub fn invoke(
         F::TrieBlake2256OrderedRootV1 => trie::ordered_root_v1(state, memory, a),
         F::TrieBlake2256OrderedRootV2 => trie::ordered_root_v2(state, memory, a),
 
-        F::LoggingLogV1 => logging::log(memory, a),
+        F::LoggingLogV1 => logging::log(state, memory, a),
         F::LoggingMaxLevelV1 => logging::max_level(),
 
         F::MiscPrintNumV1 => misc::print_num(a),

@@ -122,6 +122,10 @@ pub enum HostErrorCause {
     /// An offchain `StorageKind` other than 0 (`PERSISTENT`) or 1 (`LOCAL`).
     #[error("invalid offchain storage kind {0}: expected 0 (PERSISTENT) or 1 (LOCAL)")]
     InvalidStorageKind(u32),
+    /// A `tracing` span id of 0 (`ext_wasm_tracing_exit`, or a parent id): `sp-io` traps, as
+    /// `tracing_core::span::Id::from_u64(0)` panics.
+    #[error("span IDs must be > 0")]
+    ZeroSpanId,
     /// The node's storage backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),

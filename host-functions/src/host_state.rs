@@ -14,6 +14,7 @@ use crate::effects::{OffchainIndex, OffchainIndexChange, TransactionIndexOperati
 use crate::error::{HostError, HostErrorCause};
 use crate::host_allocator::{HostAllocator, INPUT_SITE};
 use crate::keystore::Keystore;
+use crate::logs::CallLogs;
 use crate::offchain::OffchainContext;
 use crate::runtime_version::ReadRuntimeVersion;
 use crate::stats::HostCallStats;
@@ -35,6 +36,8 @@ pub struct HostState {
     /// The continuation cursor of the last RFC-0145 prefix removal that left keys.
     pub(crate) last_cursor: Option<Vec<u8>>,
     pub(crate) stats: HostCallStats,
+    /// The lines the runtime logged (bounded, see [`crate::logs`]).
+    pub(crate) logs: CallLogs,
     /// The keystore lent to the call, if any ([`HostState::set_keystore`]).
     pub(crate) keystore: Option<Arc<dyn Keystore>>,
     /// `sp-io`'s `UseDalekExt`: ed25519 version 1 verifies with ed25519-dalek.
@@ -78,6 +81,7 @@ impl HostState {
             state_version: StateVersion::V1,
             last_cursor: None,
             stats: HostCallStats::default(),
+            logs: CallLogs::default(),
             keystore: None,
             use_dalek: false,
             batch_verification: None,
@@ -196,6 +200,21 @@ impl HostState {
     /// The message recorded by `ext_panic_handler_abort_on_panic_version_1`, if any.
     pub fn panic_message(&self) -> Option<&str> {
         self.panic_message.as_deref()
+    }
+
+    /// The message of the runtime's panic handler's log line (see [`crate::logs`]), if any.
+    pub fn panic_log(&self) -> Option<&str> {
+        self.logs.panic_message()
+    }
+
+    /// The lines the runtime logged so far (bounded).
+    pub fn logs(&self) -> &CallLogs {
+        &self.logs
+    }
+
+    /// Takes the lines the runtime logged.
+    pub fn take_logs(&mut self) -> CallLogs {
+        std::mem::take(&mut self.logs)
     }
 
     /// The storage as the call sees it so far.

@@ -30,6 +30,32 @@
 //!   the other mode's functions. [`HostCallStats`] counts calls and boundary bytes. The
 //!   choices where RFC-0145 is ambiguous are in `docs/MODES.md`.
 //!
+//! # Coverage: sp-io 49's `SubstrateHostFunctions` plus cumulus' proof size
+//! Every function `sp-io` 49 registers (crypto and keystore: the `crypto` branch) and
+//! `ext_storage_proof_size_storage_proof_size_version_1`, with `sp-io`'s signature, results,
+//! encodings and trap conditions:
+//! - **Offchain** (`ext_offchain_*`): through an embedder-supplied [`OffchainContext`]
+//!   ([`HostState::set_offchain`]; one object-safe trait for Substrate's `OffchainWorkerExt`,
+//!   `OffchainDbExt` and `TransactionPoolExt`); without one they fail with
+//!   [`HostErrorCause::NoOffchainContext`] after reading their arguments, as Substrate panics.
+//!   [`InMemoryOffchain`] is the deterministic implementation for tests and the CLI (HTTP
+//!   refused as by a node that knows no request).
+//! - **Offchain index and transaction index**: need no context (block import writes them);
+//!   collected for the node ([`effects`]): index writes transactional with the runtime's
+//!   storage transactions, final value per key in key order; index operations in call order.
+//! - **Trie**: proofs are verified by `sp-trie` 47's own `verify_trie_proof` with its layouts
+//!   V0/V1 — consensus code, not reimplemented. `sp-trie` is a normal dependency *without* its
+//!   `std` feature (which adds a Prometheus endpoint, hyper and tokio, and caches); the proof
+//!   code is the same. The Keccak roots reuse `storage::trie_root` with a Keccak hasher.
+//! - **wasm tracing**: answers as a node without a `tracing` subscriber (`enabled` false,
+//!   `enter_span` `0xDEAD`, `tracing`'s no-subscriber id), arguments decoded as `sp-tracing`.
+//! - **Shared names.** `sp-io` registers `ext_storage_clear_prefix_version_3`,
+//!   `ext_default_child_storage_clear_prefix_version_3` and
+//!   `ext_default_child_storage_storage_kill_version_4` with signatures other than RFC-0145's
+//!   functions of the same names: [`HostFunction::resolve`] gives a classic runtime `sp-io`'s
+//!   and a guest-allocator runtime RFC-0145's.
+//! - **Storage proof size**: `u64::MAX` (no proof is recorded).
+//!
 //! # Where `docs/ABI.md` and the Substrate crates differ (the crates win)
 //! - `misc_print_utf8` and the *message* of `logging_log` take `&[u8]`: invalid UTF-8 is
 //!   dropped silently, not a trap. The log *target* and the panic message are `&str`: invalid
@@ -61,8 +87,11 @@
 //!   wire ABI (291 pass; the 48 crypto cases are out of scope and listed).
 //! - `genesis.rs`: the node-template raw chain spec gives the third-party genesis state root.
 //! - `differential_sp_io.rs`: random call sequences over every host function against `sp-io`
-//!   49 itself (with `sc-allocator` 39 and `sp-state-machine` 0.54): same results, same
-//!   linear memory byte for byte, same storage changes; same signatures.
+//!   49 itself (with `sc-allocator` 39 and `sp-state-machine` 0.54, and `sp-core`'s offchain
+//!   extensions): same results, same linear memory byte for byte, same storage changes, same
+//!   offchain storage, index changes and transaction-index operations; trie proofs generated
+//!   by `sp-trie`, valid and not; same signatures; and every function `sp-io` 49 registers
+//!   (names taken from `sp-io` itself) is implemented with its signature.
 //! - `differential_sp_state_machine.rs`: [`StorageState`] against `Ext` + `OverlayedChanges`.
 //! - `overlay_model.rs`, `trie_root.rs`: the overlay against a snapshot model, roots against an
 //!   independent node encoder; `hostile_input.rs`: no panic and no partial change on failure.
@@ -78,7 +107,10 @@ mod functions;
 mod host_allocator;
 mod host_state;
 pub mod keystore;
+pub mod logs;
 pub mod memory_access;
+#[cfg(feature = "memory-keystore")]
+mod memory_keystore;
 pub mod offchain;
 mod registry;
 mod runtime_version;
@@ -95,7 +127,10 @@ pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
+pub use logs::{CallLogs, LogLine};
 pub use offchain::{InMemoryOffchain, OffchainContext};
+#[cfg(feature = "memory-keystore")]
+pub use memory_keystore::MemoryKeystore;
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};

@@ -17,6 +17,7 @@ mod reference;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use parity_scale_codec::{Decode, Encode};
 use proptest::prelude::*;
 use reference::{panic_text, Reference};
 use sp_core::{ecdsa, ed25519, sr25519, Blake2Hasher, Pair as _};
@@ -581,4 +582,309 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keystore functions: sp-io with `KeystoreExt(sp_keystore::testing::MemoryKeystore)` against
+// subexec with `MemoryKeystore`, both holding the same keys.
+
+/// Key types, three per scheme. `sp_keystore::testing::MemoryKeystore` files keys by key type
+/// only and re-derives a stored secret URI with whichever scheme is asked (so a URI valid for
+/// sr25519 only, like `//Alice/soft`, makes its ecdsa listing panic); a real keystore keeps
+/// schemes apart, as subexec's does. Distinct key types per scheme keep the reference sane.
+const KEY_TYPES: [[u8; 4]; 9] = [
+    *b"ed01", *b"ed02", *b"ed03", *b"sr01", *b"sr02", *b"sr03", *b"ec01", *b"ec02", *b"ec03",
+];
+
+/// The index in [`KEY_TYPES`] of `scheme`'s key type `kt`.
+fn key_type(scheme: Scheme, kt: usize) -> usize {
+    3 * match scheme {
+        Scheme::Ed25519 => 0,
+        Scheme::Sr25519 => 1,
+        Scheme::Ecdsa => 2,
+    } + kt
+}
+
+/// Secret URIs the keystores start with.
+const INITIAL_URIS: [&str; 3] = [
+    "//Alice",
+    "twist sausage october vivid neglect swear crumble hawk beauty fabric egg fragile",
+    "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a",
+];
+
+/// Seeds passed to `*_generate`, SCALE `Option<Vec<u8>>`-encoded by the step: valid and invalid
+/// secret URIs, soft junctions (refused by ed25519 and ecdsa), non-UTF-8 bytes.
+const SEEDS: [&[u8]; 10] = [
+    b"//Bob",
+    b"//Alice//stash",
+    b"//Alice/soft",
+    b"//Alice///password",
+    b"ethics love economy wage plunge boring stove escape enrich fork language material",
+    b"0x0101010101010101010101010101010101010101010101010101010101010101",
+    b"0x0102",
+    b"not a phrase at all",
+    b"",
+    b"\xff\xfe",
+];
+
+fn key_scheme(scheme: Scheme) -> subexec_host_functions::Scheme {
+    match scheme {
+        Scheme::Ed25519 => subexec_host_functions::Scheme::Ed25519,
+        Scheme::Sr25519 => subexec_host_functions::Scheme::Sr25519,
+        Scheme::Ecdsa => subexec_host_functions::Scheme::Ecdsa,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum KeyStep {
+    PublicKeys(Scheme, usize),
+    /// `*_generate` with `SEEDS[i]`, or an undecodable argument (`None`).
+    Generate(Scheme, usize, Option<usize>),
+    /// `*_generate(None)`: a random key; the keystores diverge, so the sequence ends.
+    GenerateRandom(Scheme, usize),
+    /// `*_sign` with an initial key (`Some(i)`) or an unknown one.
+    Sign(Scheme, usize, Option<usize>, Vec<u8>),
+    SignPrehashed(usize, Option<usize>, [u8; 32]),
+}
+
+fn key_step() -> impl Strategy<Value = KeyStep> {
+    let kt = 0usize..3;
+    let key = proptest::option::weighted(0.8, 0usize..INITIAL_URIS.len());
+    prop_oneof![
+        3 => (scheme(), kt.clone()).prop_map(|(s, k)| KeyStep::PublicKeys(s, k)),
+        3 => (scheme(), kt.clone(), proptest::option::weighted(0.9, 0usize..SEEDS.len()))
+            .prop_map(|(s, k, seed)| KeyStep::Generate(s, k, seed)),
+        1 => (scheme(), kt.clone()).prop_map(|(s, k)| KeyStep::GenerateRandom(s, k)),
+        4 => (scheme(), kt.clone(), key.clone(), proptest::collection::vec(any::<u8>(), 0..100))
+            .prop_map(|(s, k, i, m)| KeyStep::Sign(s, k, i, m)),
+        2 => (kt, key, any::<[u8; 32]>()).prop_map(|(k, i, m)| KeyStep::SignPrehashed(k, i, m)),
+    ]
+}
+
+/// The public key of `INITIAL_URIS[i]`, or a key no keystore holds.
+fn initial_public(scheme: Scheme, key: Option<usize>) -> Vec<u8> {
+    let Some(i) = key else {
+        return vec![0x02; if scheme == Scheme::Ecdsa { 33 } else { 32 }];
+    };
+    let uri = INITIAL_URIS[i];
+    match scheme {
+        Scheme::Ed25519 => ed25519::Pair::from_string(uri, None)
+            .unwrap()
+            .public()
+            .0
+            .to_vec(),
+        Scheme::Sr25519 => sr25519::Pair::from_string(uri, None)
+            .unwrap()
+            .public()
+            .0
+            .to_vec(),
+        Scheme::Ecdsa => ecdsa::Pair::from_string(uri, None)
+            .unwrap()
+            .public()
+            .0
+            .to_vec(),
+    }
+}
+
+fn region(value: Option<Value>, len_if_pointer: usize) -> std::ops::Range<usize> {
+    match value {
+        Some(Value::I64(fat)) => {
+            let (ptr, len) = subexec_host_functions::memory_access::unpack_ptr_len(fat);
+            ptr as usize..ptr as usize + len as usize
+        }
+        Some(Value::I32(ptr)) => ptr as usize..ptr as usize + len_if_pointer,
+        _ => 0..0,
+    }
+}
+
+/// What may legitimately differ between the two sides after a keystore step.
+enum Normalise {
+    Nothing,
+    /// Key order (Substrate's is a `HashMap`'s): compare as sets.
+    KeyOrder(usize),
+    /// A randomised sr25519 signature of `message` by `public`: ours must verify.
+    Sr25519Signature(Vec<u8>, Vec<u8>),
+    /// A random key of this many bytes.
+    RandomKey(usize),
+}
+
+proptest! {
+    // Few cases: deriving keys from phrases is deliberately slow (PBKDF2), and sp-keystore's
+    // `MemoryKeystore` re-derives every key on every call.
+    #![proptest_config(ProptestConfig { cases: 40, .. ProptestConfig::default() })]
+
+    /// Keystore-function sequences with and without a keystore: same successes and failures,
+    /// same results (up to key order and sr25519's random nonces), same memory.
+    #[test]
+    fn keystore_functions_match_sp_io(
+        with_keystore in proptest::bool::weighted(0.9),
+        steps in proptest::collection::vec(key_step(), 1..10),
+    ) {
+        let theirs_store = Arc::new(sp_keystore::testing::MemoryKeystore::new());
+        let ours_store = Arc::new(subexec_host_functions::MemoryKeystore::new());
+        for scheme in [Scheme::Ed25519, Scheme::Sr25519, Scheme::Ecdsa] {
+            for kt in 0..3 {
+                let key_type = KEY_TYPES[key_type(scheme, kt)];
+                for uri in INITIAL_URIS {
+                    use sp_keystore::Keystore as _;
+                    let id = sp_core::crypto::KeyTypeId(key_type);
+                    match scheme {
+                        Scheme::Ed25519 => drop(theirs_store.ed25519_generate_new(id, Some(uri)).unwrap()),
+                        Scheme::Sr25519 => drop(theirs_store.sr25519_generate_new(id, Some(uri)).unwrap()),
+                        Scheme::Ecdsa => drop(theirs_store.ecdsa_generate_new(id, Some(uri)).unwrap()),
+                    }
+                    ours_store.insert(key_scheme(scheme), key_type, uri).unwrap();
+                }
+            }
+        }
+        // Every argument blob of every step, laid out once.
+        let mut blobs: Vec<Vec<u8>> = KEY_TYPES.iter().map(|k| k.to_vec()).collect();
+        let mut step_args: Vec<Vec<usize>> = Vec::new();
+        for step in &steps {
+            let mut push = |blob: Vec<u8>| { blobs.push(blob); blobs.len() - 1 };
+            step_args.push(match step {
+                KeyStep::PublicKeys(..) | KeyStep::GenerateRandom(..) => vec![],
+                KeyStep::Generate(_, _, seed) => vec![push(match seed {
+                    Some(i) => Some(SEEDS[*i].to_vec()).encode(),
+                    None => vec![2],
+                })],
+                KeyStep::Sign(scheme, _, key, message) => {
+                    vec![push(initial_public(*scheme, *key)), push(message.clone())]
+                }
+                KeyStep::SignPrehashed(_, key, message) => {
+                    vec![push(initial_public(Scheme::Ecdsa, *key)), push(message.to_vec())]
+                }
+            });
+        }
+        blobs.push(None::<Vec<u8>>.encode());
+        let none_seed = blobs.len() - 1;
+        let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+        let (mut sides, places) = Sides::new(&refs, 2);
+        let mut env = Env::default();
+        if with_keystore {
+            env.extensions.register(sp_keystore::KeystoreExt::new(theirs_store.clone()));
+            sides.ours.set_keystore(Some(ours_store.clone()));
+        }
+        let mut ext = env.ext();
+        let ptr = |i: usize| Value::I32(places[i].0 as i32);
+        let fat = |i: usize| Value::I64(pack_ptr_len(places[i].0, places[i].1));
+        for (step, blob) in steps.iter().zip(&step_args) {
+            let pick = |scheme: Scheme, functions: [F; 3]| match scheme {
+                Scheme::Ed25519 => functions[0],
+                Scheme::Sr25519 => functions[1],
+                Scheme::Ecdsa => functions[2],
+            };
+            let (function, args, normalise) = match step {
+                KeyStep::PublicKeys(scheme, kt) => (
+                    pick(*scheme, [F::CryptoEd25519PublicKeysV1, F::CryptoSr25519PublicKeysV1, F::CryptoEcdsaPublicKeysV1]),
+                    vec![ptr(key_type(*scheme, *kt))],
+                    Normalise::KeyOrder(if *scheme == Scheme::Ecdsa { 33 } else { 32 }),
+                ),
+                KeyStep::Generate(scheme, kt, _) => (
+                    pick(*scheme, [F::CryptoEd25519GenerateV1, F::CryptoSr25519GenerateV1, F::CryptoEcdsaGenerateV1]),
+                    vec![ptr(key_type(*scheme, *kt)), fat(blob[0])],
+                    Normalise::Nothing,
+                ),
+                KeyStep::GenerateRandom(scheme, kt) => (
+                    pick(*scheme, [F::CryptoEd25519GenerateV1, F::CryptoSr25519GenerateV1, F::CryptoEcdsaGenerateV1]),
+                    vec![ptr(key_type(*scheme, *kt)), fat(none_seed)],
+                    Normalise::RandomKey(if *scheme == Scheme::Ecdsa { 33 } else { 32 }),
+                ),
+                KeyStep::Sign(scheme, kt, _, message) => (
+                    pick(*scheme, [F::CryptoEd25519SignV1, F::CryptoSr25519SignV1, F::CryptoEcdsaSignV1]),
+                    vec![ptr(key_type(*scheme, *kt)), ptr(blob[0]), fat(blob[1])],
+                    if *scheme == Scheme::Sr25519 {
+                        Normalise::Sr25519Signature(blobs[blob[0]].clone(), message.clone())
+                    } else {
+                        Normalise::Nothing
+                    },
+                ),
+                KeyStep::SignPrehashed(kt, _, _) => (
+                    F::CryptoEcdsaSignPrehashedV1,
+                    vec![ptr(key_type(Scheme::Ecdsa, *kt)), ptr(blob[0]), ptr(blob[1])],
+                    Normalise::Nothing,
+                ),
+            };
+            let (ours, theirs) = sides.call(&mut ext, function, &args);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{}: ours {:?}, sp-io {:?}", function.name(), ours, theirs);
+            let Ok(result) = ours else { break };
+            prop_assert_eq!(Ok(result), theirs.clone(), "{}", function.name());
+            let ours_mem = &mut sides.our_memory.data;
+            let theirs_mem = &mut sides.reference.memory.0.data;
+            match normalise {
+                Normalise::Nothing => {}
+                Normalise::KeyOrder(len) => {
+                    let range = region(result, 0);
+                    // SCALE `Vec<[u8; len]>`: the count, then the keys; compared as sets.
+                    let sorted = |bytes: &[u8]| {
+                        let mut input = bytes;
+                        let count = parity_scale_codec::Compact::<u32>::decode(&mut input).map(|c| c.0);
+                        let mut keys: Vec<Vec<u8>> = input.chunks(len).map(<[u8]>::to_vec).collect();
+                        keys.sort();
+                        (count, keys)
+                    };
+                    prop_assert_eq!(sorted(&ours_mem[range.clone()]), sorted(&theirs_mem[range.clone()]));
+                    theirs_mem[range.clone()].copy_from_slice(&ours_mem[range]);
+                }
+                Normalise::Sr25519Signature(public, message) => {
+                    let range = region(result, 0);
+                    if range.len() == 65 {
+                        let signature = sr25519::Signature::from_raw(ours_mem[range.start + 1..range.end].try_into().unwrap());
+                        let public = sr25519::Public::from_raw(public.try_into().unwrap());
+                        prop_assert!(sr25519::Pair::verify(&signature, &message, &public));
+                        theirs_mem[range.clone()].copy_from_slice(&ours_mem[range]);
+                    }
+                }
+                Normalise::RandomKey(len) => {
+                    let range = region(result, len);
+                    theirs_mem[range.clone()].copy_from_slice(&ours_mem[range]);
+                }
+            }
+            sides.same_memory(function)?;
+            if matches!(step, KeyStep::GenerateRandom(..)) {
+                break;
+            }
+        }
+    }
+}
+
+/// The w3f keystore scenario in short: a generated key is listed and signs verifiably, and
+/// without a keystore every keystore function fails naming itself.
+#[test]
+fn keystore_round_trip_and_missing_keystore() {
+    let (mut sides, places) =
+        Sides::new(&[b"dumy", &Some(b"//Alice".to_vec()).encode(), b"msg"], 2);
+    let args = [
+        Value::I32(places[0].0 as i32),
+        Value::I64(pack_ptr_len(places[1].0, places[1].1)),
+    ];
+    let error = invoke(
+        F::CryptoSr25519GenerateV1,
+        &mut sides.ours,
+        &mut sides.our_memory,
+        &args,
+    )
+    .unwrap_err();
+    assert_eq!(error.function, "ext_crypto_sr25519_generate_version_1");
+    assert!(error.to_string().contains("No `keystore`"), "{error}");
+    sides.ours.set_keystore(Some(
+        Arc::new(subexec_host_functions::MemoryKeystore::new()),
+    ));
+    let Some(Value::I32(at)) = invoke(
+        F::CryptoSr25519GenerateV1,
+        &mut sides.ours,
+        &mut sides.our_memory,
+        &args,
+    )
+    .unwrap() else {
+        panic!("generate returns a pointer")
+    };
+    let public = sides.our_memory.data[at as usize..at as usize + 32].to_vec();
+    assert_eq!(
+        public,
+        sr25519::Pair::from_string("//Alice", None)
+            .unwrap()
+            .public()
+            .0
+    );
 }

@@ -375,9 +375,32 @@ fn classic_blobs_import_every_host_function_with_the_hosts_signature() {
             |name: &str| guest_imports.contains(&name) && !classic_imports.contains(&name);
         let rfc0145 =
             |f: &HostFunction| f.style() == subexec_host_functions::FunctionStyle::GuestAllocating;
+        // The rest of sp-io 49's host API (issue 15) is not in `HostApi_run` yet: it is
+        // exercised against sp-io by `host-functions/tests/differential_sp_io.rs` and through
+        // the executor by `executor/tests/host_api.rs`.
+        let not_in_guest_yet = |f: &HostFunction| {
+            let name = f.name();
+            [
+                "ext_offchain_",
+                "ext_transaction_index_",
+                "ext_wasm_tracing_",
+                "ext_trie_keccak_",
+            ]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+                || name.contains("verify_proof")
+                || name == "ext_hashing_keccak_512_version_1"
+                || name == "ext_storage_proof_size_storage_proof_size_version_1"
+                || matches!(
+                    f,
+                    HostFunction::StorageClearPrefixV3Classic
+                        | HostFunction::DefaultChildStorageClearPrefixV3Classic
+                        | HostFunction::DefaultChildStorageStorageKillV4Classic
+                )
+        };
         for function in HostFunction::ALL
             .iter()
-            .filter(|f| !guest_only(f.name()) && !rfc0145(f))
+            .filter(|f| !guest_only(f.name()) && !rfc0145(f) && !not_in_guest_yet(f))
         {
             let ty = shape
                 .imports

@@ -14,10 +14,10 @@ thread_local! {
 }
 
 /// Counts one nesting level for as long as it lives.
-struct NestingGuard;
+pub(crate) struct NestingGuard;
 
 impl NestingGuard {
-    fn enter() -> Option<Self> {
+    pub(crate) fn enter() -> Option<Self> {
         VERSION_READ_DEPTH.with(|depth| {
             (depth.get() < MAX_NESTED_VERSION_READS).then(|| {
                 depth.set(depth.get() + 1);

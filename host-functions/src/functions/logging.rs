@@ -5,10 +5,12 @@ use subexec_allocator::Memory;
 
 use super::{Args, Outcome};
 use crate::error::HostErrorCause;
+use crate::host_state::HostState;
 
 /// `log(level, target, message)`: level 0 Error ..= 4 Trace; the target must be UTF-8; a
-/// message that is not UTF-8 is dropped silently (as in `sp-io`).
-pub fn log(memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
+/// message that is not UTF-8 is dropped silently (as in `sp-io`). The line goes to the `log`
+/// crate and into the call's [`crate::CallLogs`].
+pub fn log(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let raw_level = args.u32(0)? as u8;
     let level = match raw_level {
         0 => log::Level::Error,
@@ -23,6 +25,7 @@ pub fn log(memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let message = args.bytes(memory, 2)?;
     if let Ok(message) = std::str::from_utf8(&message) {
         log::log!(target: &target, level, "{message}");
+        state.logs.push(level, &target, message);
     }
     Ok(None)
 }

@@ -5,13 +5,15 @@
 //! `NoSubscriber` span id `0xDEAD`, `event` and `exit` do nothing. The arguments are still
 //! decoded as `sp-io` decodes them (`sp-tracing` 19's `WasmMetadata` and
 //! `WasmEntryAttributes`, mirrored below field for field): one that does not decode fails
-//! the call, as it does in Substrate.
+//! the call, as it does in Substrate, and so does a span id of 0 (`exit(0)`, a parent id of 0):
+//! `tracing` refuses it (`Id::from_u64` panics).
 
 use parity_scale_codec::Decode;
 use sp_wasm_interface::Value;
 use subexec_allocator::Memory;
 
 use super::{bool_value, Args, Outcome};
+use crate::error::HostErrorCause;
 
 /// The span id `tracing` hands out without a subscriber (`NoSubscriber::new_span`).
 const NO_SUBSCRIBER_SPAN_ID: u64 = 0xDEAD;
@@ -72,20 +74,34 @@ pub fn enabled(memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     Ok(bool_value(false))
 }
 
+/// A span or event's attributes, with a parent id that `tracing` accepts.
+fn attributes(
+    memory: &impl Memory,
+    args: &Args<'_>,
+) -> Result<WasmEntryAttributes, HostErrorCause> {
+    let attributes: WasmEntryAttributes = args.decode(memory, 0, "WasmEntryAttributes")?;
+    if attributes.parent_id == Some(0) {
+        return Err(HostErrorCause::ZeroSpanId);
+    }
+    Ok(attributes)
+}
+
 /// `enter_span(attributes) -> u64`: `0xDEAD`.
 pub fn enter_span(memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
-    let _span: WasmEntryAttributes = args.decode(memory, 0, "WasmEntryAttributes")?;
+    attributes(memory, args)?;
     Ok(Some(Value::I64(NO_SUBSCRIBER_SPAN_ID as i64)))
 }
 
 /// `event(attributes)`: dropped.
 pub fn event(memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
-    let _event: WasmEntryAttributes = args.decode(memory, 0, "WasmEntryAttributes")?;
+    attributes(memory, args)?;
     Ok(None)
 }
 
 /// `exit(span_id)`.
 pub fn exit(args: &Args<'_>) -> Outcome {
-    let _span = args.i64(0)?;
+    if args.i64(0)? == 0 {
+        return Err(HostErrorCause::ZeroSpanId);
+    }
     Ok(None)
 }

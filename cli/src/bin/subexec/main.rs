@@ -11,6 +11,10 @@
 //! | `upgrade-check OLD NEW` | whether NEW may replace OLD, and what differs |
 //! | `conformance PATH...` | runs conformance vectors (files or directories) |
 //! | `compare` | the bundled workloads in classic and guest-allocator mode, side by side |
+//! | `import-blocks` | blocks in order from a genesis or a state, every root checked |
+//! | `execute-block` | one block on a state |
+//!
+//! `-l/--log TARGET=LEVEL` (any subcommand) installs the logger (`logger`).
 //!
 //! Errors are printed as `error: WHAT` followed by one `caused by:` line per cause; the exit
 //! codes are listed in `failure`.
@@ -18,8 +22,12 @@
 mod compare;
 mod conformance;
 mod demo;
+mod execute_block;
 mod failure;
+mod import_blocks;
+mod import_report;
 mod inspect;
+mod logger;
 mod memory_report;
 mod out_of_memory;
 mod progress;
@@ -44,6 +52,12 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log directives, as a Substrate node takes them: `LEVEL`, `TARGET=LEVEL` or `TARGET`,
+    /// comma-separated, repeatable (after `RUST_LOG`'s). Runtime logs use targets `runtime`
+    /// and `runtime::*`; the level in force is what `ext_logging_max_level` reports. Default:
+    /// off.
+    #[arg(short = 'l', long = "log", global = true, value_name = "TARGET=LEVEL")]
+    log: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -60,16 +74,33 @@ enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Run the bundled workloads in classic and guest-allocator mode, print the comparison.
     Compare(compare::CompareArgs),
+    /// Import blocks in order from a chain's genesis (or a state), checking every root.
+    ImportBlocks(import_blocks::ImportBlocksArgs),
+    /// Execute one block on a state (its parent is not checked).
+    ExecuteBlock(execute_block::ExecuteBlockArgs),
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    match logger::filter(std::env::var("RUST_LOG").ok().as_deref(), &cli.log) {
+        Ok(filter) => logger::install(filter),
+        Err(bad) => {
+            eprintln!(
+                "{}",
+                failure::Failure::input("bad -l/--log or RUST_LOG", bad).render()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Version(args) => version::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::UpgradeCheck(args) => upgrade_check::run(args),
         Command::Conformance(args) => conformance::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::ImportBlocks(args) => import_blocks::run(args),
+        Command::ExecuteBlock(args) => execute_block::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

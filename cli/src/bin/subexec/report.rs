@@ -108,6 +108,7 @@ pub fn json_call(method: &str, summary: Option<String>, done: &ChainCall) -> Val
         "allocation_stats": stats_json(&done.outcome.allocation_stats),
         "fuel": done.outcome.fuel_consumed,
         "changes": {"main": trie_json(&done.changes.main), "children": children},
+        "logs": crate::import_report::logs_json(&done.outcome.logs),
         "upgrade": done.upgrade.as_ref().map(|u| json!({
             "from_spec_version": u.from.spec_version,
             "to_spec_version": u.to.spec_version,
