@@ -34,9 +34,8 @@
 //! small frames) wasm frames at once, the entry point's included, or when its value stack exceeds [`MAX_VALUE_STACK_BYTES`]; both
 //! limits depend only on the code and its input, so the trap point is deterministic.
 
-use crate::external::HostFunctionSet;
 use crate::heap::HeapAllocStrategy;
-use crate::Executor;
+use crate::linker::external::HostFunctionSet;
 
 /// wasmi's default number of bytes copied (`memory.grow`, calls' parameters, ...) per unit
 /// of fuel, kept as it is.
@@ -56,7 +55,7 @@ pub const DEFAULT_MAX_RECURSION_DEPTH: u32 = 65_536;
 /// Limit on the value stack of one call, in bytes (allocated on demand).
 pub const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
 
-/// Default number of compiled runtimes kept by an [`Executor`].
+/// Default number of compiled runtimes kept by an [`Executor`](crate::Executor).
 pub const DEFAULT_CACHE_CAPACITY: usize = 8;
 
 /// Default number of idle instances kept per compiled runtime and heap size.
@@ -89,7 +88,7 @@ impl Default for InstanceReuse {
     }
 }
 
-/// Settings fixed for the lifetime of an [`Executor`].
+/// Settings fixed for the lifetime of an [`Executor`](crate::Executor).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Heap strategy of calls (overridable per runtime, e.g. by `:heappages`).
@@ -156,7 +155,7 @@ impl Settings {
     }
 }
 
-/// Builds an [`Executor`].
+/// Builds an [`Executor`](crate::Executor).
 ///
 /// ```
 /// use subexec_executor::{Executor, HeapAllocStrategy};
@@ -232,9 +231,9 @@ impl ExecutorBuilder {
         &self.settings
     }
 
-    /// Creates the executor (an empty code cache; each runtime it compiles gets its own wasmi
-    /// engine).
-    pub fn build(self) -> Executor {
-        Executor::with_settings(self.settings)
+    /// The settings, for [`ExecutorBuilder::build`] (defined with the `Executor` it creates,
+    /// [`crate::runtime`]: the settings sit below everything that uses them).
+    pub fn into_settings(self) -> Settings {
+        self.settings
     }
 }

@@ -6,8 +6,10 @@
 //! ([`CallError::OutOfMemory`], see [`crate::diagnostics`]).
 
 use crate::blob::BlobError;
-use crate::diagnostics::OutOfMemory;
 use crate::version::VersionDecodeError;
+
+mod out_of_memory;
+pub use out_of_memory::OutOfMemory;
 
 /// Why a runtime blob cannot be loaded.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]

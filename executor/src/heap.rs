@@ -69,12 +69,12 @@ impl HeapAllocStrategy {
             HeapAllocStrategy::Static { extra_pages } => {
                 let pages = initial
                     .saturating_add(extra_pages)
-                    .min(crate::MAX_WASM_PAGES);
+                    .min(subexec_allocator::MAX_WASM_PAGES);
                 (pages, pages)
             }
             HeapAllocStrategy::Dynamic { maximum_pages } => {
-                let max = maximum_pages.unwrap_or(crate::MAX_WASM_PAGES);
-                let max = max.min(crate::MAX_WASM_PAGES);
+                let max = maximum_pages.unwrap_or(subexec_allocator::MAX_WASM_PAGES);
+                let max = max.min(subexec_allocator::MAX_WASM_PAGES);
                 (initial.min(max), max)
             }
         }

@@ -1,6 +1,8 @@
 //! One run of a call on an instance: store, memory, instantiation, input, entry point,
-//! output. [`crate::call`] decides the memory plan, whether a failed run is re-run, and
-//! whether the instance is fresh or a reset pooled one ([`crate::pool`]).
+//! output. The layer above the compiled runtime ([`crate::compiled`]): a [`Runner`] holds the
+//! compiled runtime and what the executor gives every run (fuel, the runtime version reader).
+//! The pool ([`crate::pool`]) hands it a reset instance or lets it make a fresh one; the call
+//! policy ([`crate::policy`]) decides the memory plan and whether a failed run is re-run.
 
 use std::sync::Arc;
 
@@ -10,11 +12,11 @@ use subexec_host_functions::{HostState, ReadRuntimeVersion, StateVersion, Storag
 use wasmi::{Instance, Memory, MemoryType, Store, StoreContextMut};
 
 use crate::call::CallOutcome;
+use crate::compiled::Prepared;
 use crate::error::CallError;
 use crate::linker::link;
 use crate::memory::{memory_limiter, Backing, GuestMemory, MemoryPlan};
 use crate::mode::RuntimeMode;
-use crate::runtime::{Prepared, Runtime};
 use crate::store::StoreData;
 use crate::trap::classify;
 
@@ -81,7 +83,18 @@ fn engine_panicked(store: &mut StoreContextMut<'_, StoreData>, error: CallError)
     }
 }
 
-impl Runtime {
+/// Runs calls of one compiled runtime on instances: what a run needs from the layers above.
+#[derive(Clone)]
+pub(crate) struct Runner<'a> {
+    /// The compiled runtime.
+    pub prepared: &'a Prepared,
+    /// The fuel budget of every run (`None`: unmetered).
+    pub fuel: Option<u64>,
+    /// Answers the runtime's `ext_misc_runtime_version_version_1` lookups (the executor).
+    pub version_reader: Arc<dyn ReadRuntimeVersion>,
+}
+
+impl Runner<'_> {
     /// A new store for one instance under `plan` (no fuel set yet), on the engine the
     /// runtime was compiled with.
     pub(crate) fn new_store(&self, plan: MemoryPlan) -> Store<StoreData> {
@@ -109,7 +122,7 @@ impl Runtime {
         self.run_fresh_traced(storage, method, input, plan, false)
     }
 
-    /// [`Runtime::run_fresh`]; with `trace`, a classic call records its allocations (see
+    /// [`Runner::run_fresh`]; with `trace`, a classic call records its allocations (see
     /// [`crate::diagnostics`]).
     pub(crate) fn run_fresh_traced(
         &self,
@@ -121,11 +134,11 @@ impl Runtime {
     ) -> RunOutput {
         let mut store = self.new_store(plan);
         let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
-        let memory = match new_memory(&mut ctx, &self.prepared, plan) {
+        let memory = match new_memory(&mut ctx, self.prepared, plan) {
             Ok(memory) => memory,
             Err(error) => return RunOutput::new(Err(error), true, storage),
         };
-        let instantiated = match instantiate(&mut ctx, &self.prepared, plan, memory) {
+        let instantiated = match instantiate(&mut ctx, self.prepared, plan, memory) {
             Ok(instantiated) => instantiated,
             // E.g. a data segment past the module's initial pages but inside the static heap
             // (which a pre-grown memory holds): lazy backing may be the cause.
@@ -147,7 +160,7 @@ impl Runtime {
         self.run_on_traced(store, instantiated, storage, method, input, plan, false)
     }
 
-    /// [`Runtime::run_on`], recording the allocations of a classic call with `trace`.
+    /// [`Runner::run_on`], recording the allocations of a classic call with `trace`.
     #[allow(clippy::too_many_arguments)]
     fn run_on_traced(
         &self,
@@ -159,10 +172,9 @@ impl Runtime {
         plan: MemoryPlan,
         trace: bool,
     ) -> RunOutput {
-        let settings = self.executor.settings();
-        let prepared = &self.prepared;
+        let prepared = self.prepared;
         let Instantiated { instance, memory } = instantiated;
-        if let Some(fuel) = settings.fuel {
+        if let Some(fuel) = self.fuel {
             if let Err(e) = store.set_fuel(fuel) {
                 return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage);
             }
@@ -187,9 +199,8 @@ impl Runtime {
             Ok(entry) => entry,
             Err(e) => return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage),
         };
-        let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
         let mut state = HostState::new(heap_base, storage)
-            .with_runtime_version_reader(reader)
+            .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
         crate::call_context::apply(&mut state);
         state.record_boundary_copy(0, input.len());
@@ -216,7 +227,7 @@ impl Runtime {
         let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
-        let fuel_consumed = fuel_consumed(settings.fuel, &store);
+        let fuel_consumed = fuel_consumed(self.fuel, &store);
         let below_max = memory.size(&store) < u64::from(plan.max_pages);
         match returned {
             Ok(packed) => {
@@ -251,12 +262,8 @@ impl Runtime {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, memory_related) = classify(
-                    error,
-                    state.panic_message(),
-                    state.panic_log(),
-                    settings.fuel,
-                );
+                let (error, memory_related) =
+                    classify(error, state.panic_message(), state.panic_log(), self.fuel);
                 let error = crate::diagnostics::diagnose(error, state.take_allocation_trace());
                 RunOutput::new(Err(error), memory_related && below_max, state.finish())
             }
@@ -264,11 +271,16 @@ impl Runtime {
     }
 }
 
-impl Runtime {
+impl Runner<'_> {
     /// The state version of roots the host chooses: the runtime's `system_version` (0 ⇒ V0,
     /// else V1) when its version is embedded, else V1.
     fn state_version(&self) -> StateVersion {
-        match self.embedded_version().map(|v| v.system_version) {
+        match self
+            .prepared
+            .embedded_version
+            .as_ref()
+            .map(|v| v.system_version)
+        {
             Some(0) => StateVersion::V0,
             _ => StateVersion::V1,
         }
@@ -288,7 +300,6 @@ impl Runtime {
         input: &[u8],
         plan: MemoryPlan,
     ) -> RunOutput {
-        let settings = self.executor.settings();
         let entry = match instance.get_typed_func::<i32, i64>(&store, method) {
             Ok(entry) => entry,
             Err(e) => return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage),
@@ -300,20 +311,19 @@ impl Runtime {
             };
             return RunOutput::new(Err(error), false, storage);
         };
-        let reader: Arc<dyn ReadRuntimeVersion> = Arc::new(self.executor.clone());
         let mut state = HostState::new_guest(storage, input.to_vec())
-            .with_runtime_version_reader(reader)
+            .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
         crate::call_context::apply(&mut state);
         store.data_mut().host = Some(state);
-        let returned = match guarded_call(&self.prepared, &mut store, entry, len) {
+        let returned = match guarded_call(self.prepared, &mut store, entry, len) {
             Ok(returned) => returned,
             Err(panicked) => return engine_panicked(&mut store, panicked),
         };
         let Some(mut state) = store.data_mut().host.take() else {
             return host_state_lost();
         };
-        let fuel_consumed = fuel_consumed(settings.fuel, &store);
+        let fuel_consumed = fuel_consumed(self.fuel, &store);
         match returned {
             Ok(packed) => {
                 let output = read_output(&store, memory, packed, plan);
@@ -340,12 +350,8 @@ impl Runtime {
                 RunOutput::new(result, false, storage)
             }
             Err(error) => {
-                let (error, _) = classify(
-                    error,
-                    state.panic_message(),
-                    state.panic_log(),
-                    settings.fuel,
-                );
+                let (error, _) =
+                    classify(error, state.panic_message(), state.panic_log(), self.fuel);
                 RunOutput::new(Err(error), false, state.finish())
             }
         }
@@ -359,7 +365,7 @@ fn host_state_lost() -> RunOutput {
     RunOutput {
         result: Err(CallError::Engine("host state lost".into())),
         retry: false,
-        storage: crate::empty_storage(),
+        storage: crate::storage::empty_storage(),
         reusable: false,
     }
 }
@@ -370,7 +376,7 @@ fn fuel_consumed(budget: Option<u64>, store: &StoreContextMut<'_, StoreData>) ->
 }
 
 /// The memory of a new instance under `plan`, created by the host as the module's memory
-/// source says (see [`crate::runtime::MemorySource::created_pages`]; [`instantiate`] grows
+/// source says (see [`crate::memory::MemorySource::created_pages`]; [`instantiate`] grows
 /// it).
 pub(crate) fn new_memory(
     store: &mut StoreContextMut<'_, StoreData>,
@@ -396,7 +402,7 @@ pub(crate) fn memory_type(prepared: &Prepared, plan: MemoryPlan) -> MemoryType {
 
 /// Instantiates the module in `store` with `memory` as its memory, and grows the memory to the
 /// plan's initial pages (a module-defined memory is created at the module's initial pages,
-/// see [`crate::runtime::MemorySource::created_pages`]).
+/// see [`crate::memory::MemorySource::created_pages`]).
 pub(crate) fn instantiate(
     store: &mut StoreContextMut<'_, StoreData>,
     prepared: &Prepared,

@@ -15,30 +15,35 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Layout
-//! - [`blob`]: raw or zstd-compressed blobs, with the compression-bomb limit.
-//! - [`config`]: [`ExecutorBuilder`], the engine settings and the wasm feature set.
-//! - [`heap`]: [`HeapAllocStrategy`] and `:heappages`.
-//! - [`memory`]: memory provision and the lazily backed static heap.
-//! - `scan`, `rewrite`, `linker`, `store`: load-time scan, export of every mutable global,
-//!   import resolution and per-call linking.
-//! - [`mode`]: classic vs guest-allocator (RFC-0145) runtimes, and the import checks.
-//! - [`runtime`]: [`Executor`] (code cache, an engine per compiled runtime) and [`Runtime`].
-//! - [`call`]: calls ([`CallOutcome`]) and the re-run policy; `instance`: one run on an
-//!   instance; [`pool`]: reused instances and their reset ([`InstanceReuse`]); `trap`: wasmi
-//!   errors to [`CallError`]s.
-//! - [`version`]: [`RuntimeVersion`] decoding; `runtime_version`: embedded, else `Core_version`.
-//! - [`error`]: [`LoadError`], [`CallError`], [`VersionError`].
-//! - [`panic_guard`]: a panic of wasmi or of a host function becomes a typed call error; an
-//!   engine panic poisons the runtime.
-//! - [`diagnostics`]: allocation traces ([`CallOptions`]) and out-of-memory diagnoses
-//!   (`docs/MEMORY-DIAGNOSTICS.md`).
-//! - [`external`]: [`HostFunctionSet`], host functions an embedder adds
-//!   (`sp_wasm_interface::HostFunctions`, e.g. `#[runtime_interface]` sets).
-//! - `substrate` (feature `substrate`): `sp_core::traits::CodeExecutor` and
-//!   `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`.
-//! - [`block`]: block import ([`block::Importer`]): real blocks executed in order on the
-//!   committed state of their parent, roots checked against their headers.
+//! # Layout: layers in one direction
+//! A call goes down through five layers; each module uses only modules below it
+//! (`tests/module_graph.rs` fails on any module cycle):
+//!
+//! 1. **Compiled runtime** (`compiled`): blob → [`blob`] (decompression) → `scan` →
+//!    `rewrite` (export every mutable global, import a defined memory) → wasmi module on an
+//!    engine of its own → `linker` (import resolution; [`external`] host-function sets) →
+//!    [`mode`] (classic or guest-allocator) → embedded [`version`].
+//! 2. **One run on an instance** (`instance`): store (`store`), memory ([`memory`]: provision,
+//!    the lazily backed static heap), instantiation, input, entry point, output; `trap` turns
+//!    wasmi errors into [`CallError`]s.
+//! 3. **Pool** ([`pool`]): reused instances reset to their just-instantiated state
+//!    ([`InstanceReuse`]), or a fresh instance.
+//! 4. **Call policy** (`policy`): the per-call storage transaction, the re-run after a lazily
+//!    backed failure, the out-of-memory diagnosis ([`diagnostics`]).
+//! 5. **Handles** ([`runtime`]): [`Executor`] (settings, cache of compiled runtimes with their
+//!    pools) and [`Runtime`] (every method of it is there).
+//!
+//! Above the handles: [`block`] (block import, [`block::Importer`]: real blocks executed in
+//! order on the committed state of their parent, roots checked against their headers) and
+//! `substrate` (feature `substrate`: `sp_core::traits::CodeExecutor` and
+//! `ReadRuntimeVersion`, so a node runs subexec in place of `sc-executor`).
+//!
+//! Below them all: [`error`] ([`LoadError`], [`CallError`], [`VersionError`]; below the
+//! diagnostics that fill them), [`call`] ([`CallOptions`], [`CallOutcome`]), [`config`]
+//! ([`Settings`]: [`ExecutorBuilder`] produces settings only; `build` lives with the
+//! `Executor`), [`heap`] ([`HeapAllocStrategy`], `:heappages`), [`storage`], and
+//! [`panic_guard`] (a panic of wasmi or of a host function becomes a typed call error; an
+//! engine panic poisons the runtime).
 //!
 //! The `subexec` command line and its tooling (demo workload, mode comparison, conformance
 //! runner, heap maps, validator budgets, the upgrade chain over committed state) are the
@@ -57,99 +62,47 @@ pub mod blob;
 pub mod block;
 pub mod call;
 mod call_context;
+mod compiled;
 pub mod config;
 pub mod diagnostics;
 pub mod error;
-pub mod external;
 pub mod heap;
 pub mod host_time;
 mod instance;
 mod linker;
+pub use linker::external;
 pub mod memory;
 pub mod mode;
 pub mod panic_guard;
+mod policy;
 pub mod pool;
 mod rewrite;
 pub mod runtime;
-mod runtime_version;
 mod scan;
+pub mod storage;
 mod store;
 #[cfg(feature = "substrate")]
 pub mod substrate;
 mod trap;
 pub mod version;
 
-use std::sync::Arc;
-
 pub use call::{CallOptions, CallOutcome};
 pub use config::{ExecutorBuilder, InstanceReuse, Settings};
 pub use error::{CallError, LoadError, VersionError};
-pub use external::HostFunctionSet;
 pub use heap::HeapAllocStrategy;
+pub use linker::external::HostFunctionSet;
 pub use mode::RuntimeMode;
-pub use runtime::{blake2_256, CodeHash, Executor, Runtime};
+pub use runtime::{blake2_256, CodeHash, Executor, Runtime, MAX_NESTED_VERSION_READS};
 pub use subexec_allocator::{AllocationStats, AllocationTrace};
 pub use subexec_host_functions::{CallLogs, HostCallStats, HostFunction, LogLine};
 pub use version::RuntimeVersion;
+
+pub use storage::empty_storage;
 
 /// `docs/EMBEDDING.md`: its examples are doctests (they use the `substrate` feature).
 #[cfg(all(doctest, feature = "substrate"))]
 #[doc = include_str!("../../docs/EMBEDDING.md")]
 pub struct EmbeddingDoc;
 
-/// The storage types calls run against (re-exported from `subexec-host-functions`).
-pub mod storage {
-    pub use subexec_host_functions::storage::*;
-    pub use subexec_host_functions::StorageState;
-}
-
 /// The largest number of wasm32 pages.
 pub const MAX_WASM_PAGES: u32 = subexec_allocator::MAX_WASM_PAGES;
-
-/// Storage with an empty in-memory backend.
-pub fn empty_storage() -> subexec_host_functions::StorageState {
-    subexec_host_functions::StorageState::new(Arc::new(
-        subexec_host_functions::storage::InMemoryBackend::default(),
-    ))
-}
-
-/// How deeply `ext_misc_runtime_version_version_1` lookups may nest on one thread. A lookup
-/// of a blob without version sections calls its `Core_version`, which may look up a version
-/// again; each level runs on the host stack, so the depth is bounded.
-pub const MAX_NESTED_VERSION_READS: u32 = 4;
-
-thread_local! {
-    static VERSION_READ_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
-/// Counts one nesting level for as long as it lives.
-struct NestingGuard;
-
-impl NestingGuard {
-    fn enter() -> Option<Self> {
-        VERSION_READ_DEPTH.with(|depth| {
-            (depth.get() < MAX_NESTED_VERSION_READS).then(|| {
-                depth.set(depth.get() + 1);
-                NestingGuard
-            })
-        })
-    }
-}
-
-impl Drop for NestingGuard {
-    fn drop(&mut self) {
-        VERSION_READ_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
-    }
-}
-
-/// `ext_misc_runtime_version_version_1`: the version of another blob, loaded through this
-/// executor (and its cache); `Err` (reported to the runtime as `None`) if it cannot be read.
-impl subexec_host_functions::ReadRuntimeVersion for Executor {
-    fn read_runtime_version(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
-        let _guard = NestingGuard::enter().ok_or_else(|| {
-            format!("runtime version lookups nested more than {MAX_NESTED_VERSION_READS} deep")
-        })?;
-        let runtime = self.load(wasm).map_err(|e| e.to_string())?;
-        runtime.version_bytes().map_err(|e| e.to_string())
-    }
-}

@@ -14,11 +14,13 @@
 //! path the others take: on `Metadata_metadata`, about 9 000 host calls, that is 7 % of the
 //! call's instructions.
 
+pub mod external;
+
 use crate::error::LoadError;
-use crate::external::{external_func, ExternalFunction, HostFunctionSet};
 use crate::memory::GuestMemory;
 use crate::panic_guard::{TEST_PANIC_IN_ENGINE, TEST_PANIC_IN_HOST_FUNCTION, TEST_PANIC_MESSAGE};
 use crate::store::StoreData;
+use external::{external_func, ExternalFunction, HostFunctionSet};
 use subexec_host_functions::{
     invoke, HostError, HostFunction, HostMode, HostState, Signature, Value, ValueType,
 };
@@ -124,7 +126,7 @@ pub(crate) fn resolve_imports(
                 });
             }
             ExternType::Func(ty) if added.get(name).is_some() => {
-                slots.push(crate::external::resolve(added, name, ty)?);
+                slots.push(external::resolve(added, name, ty)?);
             }
             ExternType::Func(ty) => {
                 match HostFunction::resolve(name, mode).filter(|_| added.builtins()) {

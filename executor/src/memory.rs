@@ -52,6 +52,58 @@
 use subexec_allocator::{Memory, PAGE_SIZE};
 use wasmi::AsContextMut;
 
+/// Where the runtime's memory comes from, as the blob declares it. Either way the host creates
+/// it: a memory the module defines is turned into an import at load
+/// (`crate::rewrite::import_defined_memory`) and created as instantiation would create it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MemorySource {
+    /// Imported as `env.memory` with these declared limits (pages).
+    Imported {
+        /// Declared minimum.
+        minimum: u32,
+        /// Declared maximum.
+        maximum: Option<u32>,
+    },
+    /// Defined by the module and exported as `memory` (old runtimes, guest-allocator ones).
+    Defined {
+        /// Declared minimum.
+        minimum: u32,
+        /// Declared maximum.
+        maximum: Option<u32>,
+    },
+}
+
+impl MemorySource {
+    /// The module's initial pages.
+    pub fn minimum(self) -> u32 {
+        match self {
+            MemorySource::Imported { minimum, .. } | MemorySource::Defined { minimum, .. } => {
+                minimum
+            }
+        }
+    }
+
+    /// The module's declared maximum.
+    pub fn declared_maximum(self) -> Option<u32> {
+        match self {
+            MemorySource::Imported { maximum, .. } | MemorySource::Defined { maximum, .. } => {
+                maximum
+            }
+        }
+    }
+
+    /// The pages the host creates the memory with for a call under `plan`: an imported
+    /// memory has the plan's initial pages from the start; a defined one has the module's
+    /// initial pages, as instantiation would create it, and is grown to the plan's initial
+    /// pages after instantiation (data segments are checked against the module's pages).
+    pub fn created_pages(self, plan_initial_pages: u32) -> u32 {
+        match self {
+            MemorySource::Imported { .. } => plan_initial_pages,
+            MemorySource::Defined { minimum, .. } => minimum,
+        }
+    }
+}
+
 /// How a call's memory is backed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Backing {

@@ -18,7 +18,7 @@ use wasmi::{ExternType, FuncType, Module, ValType};
 
 use crate::error::LoadError;
 use crate::linker::ImportSlot;
-use crate::runtime::MemorySource;
+use crate::memory::MemorySource;
 
 /// The ABI of a runtime: re-exported from `subexec-host-functions`.
 pub type RuntimeMode = HostMode;
@@ -38,22 +38,6 @@ pub(crate) fn is_guest_entry(ty: &FuncType) -> bool {
 ///
 /// [`HostFunction::resolve`]: subexec_host_functions::HostFunction::resolve
 pub(crate) fn entry_mode(module: &Module) -> Result<RuntimeMode, LoadError> {
-    // With no imports to check, where the memory comes from cannot matter.
-    let no_memory = MemorySource::Defined {
-        minimum: 0,
-        maximum: None,
-    };
-    detect(module, &[], no_memory)
-}
-
-/// The mode of `module`, or why it has none.
-/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
-/// after the load-time rewrite, which is no import of the runtime's own.
-pub(crate) fn detect(
-    module: &Module,
-    imports: &[ImportSlot],
-    memory: MemorySource,
-) -> Result<RuntimeMode, LoadError> {
     let mut classic = Vec::new();
     let mut guest = Vec::new();
     for export in module.exports() {
@@ -68,11 +52,22 @@ pub(crate) fn detect(
     if !classic.is_empty() && !guest.is_empty() {
         return Err(LoadError::MixedEntryPoints { classic, guest });
     }
-    let mode = if guest.is_empty() {
+    Ok(if guest.is_empty() {
         HostMode::Classic
     } else {
         HostMode::GuestAllocator
-    };
+    })
+}
+
+/// The mode of `module` ([`entry_mode`]), or why it has none: its imports must agree with it.
+/// `memory` is where the blob's memory comes from: a defined memory is linked as `env.memory`
+/// after the load-time rewrite, which is no import of the runtime's own.
+pub(crate) fn detect(
+    module: &Module,
+    imports: &[ImportSlot],
+    memory: MemorySource,
+) -> Result<RuntimeMode, LoadError> {
+    let mode = entry_mode(module)?;
     let offending: Vec<String> = imports
         .iter()
         .filter_map(|slot| match slot {

@@ -1,144 +1,63 @@
-//! Loading: blob → validated, compiled module with its imports resolved, cached per code hash.
+//! The handles an embedder holds, the top layer of the executor: [`Executor`] (settings, and
+//! a cache of compiled runtimes with their pools) and [`Runtime`] (a cheap handle on one
+//! compiled runtime plus the heap strategy of its calls). Every method of `Runtime` is here;
+//! the work is done by the layers below: the compiled runtime ([`crate::compiled`]), one run
+//! on an instance ([`crate::instance`]), the pool ([`crate::pool`]) and the call policy
+//! ([`crate::policy`]).
 //!
 //! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
-//! and looks it up in a small cache; on a miss it decompresses, scans (`scan`),
-//! rewrites the module to export every mutable global and to import the memory it defines
-//! (`rewrite`), validates and compiles the
-//! module (see [`crate::config`] for when functions are translated), resolves its imports
-//! (`linker`), checks the exports the ABI needs (`__heap_base`, a memory) and reads the
-//! embedded version. A [`Runtime`] is a cheap handle on that compiled code plus the heap
-//! strategy for its calls.
-//!
-//! Engines: every compiled runtime gets a wasmi `Engine` of its own (same settings), and its
-//! stores are made from `module.engine()`. wasmi's engine keeps every function it parsed or
-//! translated in an append-only code map that is freed only when the engine itself is dropped,
-//! so one engine shared by the executor would keep the code of every module it ever compiled:
-//! runtimes evicted from the cache and loaded again, failed loads, and every blob a runtime
-//! hands to `ext_misc_runtime_version_version_1` (guest input). With an engine per runtime the
-//! code goes when the last `Module` handle and store of it go (cache entry, `Runtime` handles,
-//! pooled instances), so memory stays bounded by what is cached and in use. Measured (fuzz
-//! binary, five blobs cycling through a four-entry cache): ~0.3 MB kept per reload with a
-//! shared engine, RSS rising without bound; flat with one engine per runtime
-//! (docs/FUZZING.md, finding 3).
-//!
-//! The cache key is the hash of the blob as given, never of the rewritten module. If the
-//! rewritten module fails validation, the original is compiled to report its own error, so
-//! load errors do not depend on the rewrite.
-//!
-//! Start functions: a module with a `start` section is rejected ([`LoadError::StartFunction`]).
-//! Substrate runtimes never have one, and running arbitrary code at every instantiation (i.e.
-//! before every call) would only add a way to diverge.
+//! and looks it up in a small cache; on a miss it compiles it ([`crate::compiled::prepare`])
+//! and caches it with an empty pool. The cache key is the hash of the blob as given, never of
+//! the rewritten module. A runtime whose engine panicked is evicted from the cache after the
+//! call ([`crate::panic_guard`]): loading its blob again compiles it anew.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
-use wasmi::{Engine, ExternType, Module, ValType};
+use parity_scale_codec::Encode;
+use subexec_host_functions::StorageState;
 
-use crate::blob::{decompress, CODE_BLOB_BOMB_LIMIT};
-use crate::config::{ExecutorBuilder, Settings};
-use crate::error::LoadError;
+use crate::call::{CallOptions, CallOutcome};
+use crate::compiled::Prepared;
+use crate::config::{ExecutorBuilder, InstanceReuse, Settings};
+use crate::error::{CallError, LoadError, VersionError};
 use crate::heap::HeapAllocStrategy;
-use crate::linker::{resolve_imports, ImportSlot};
+use crate::instance::Runner;
 use crate::mode::RuntimeMode;
-use crate::rewrite::{export_mutable_globals, import_defined_memory};
-use crate::scan::{scan, ScanReport};
-use crate::version::{RuntimeVersion, APIS_SECTION, VERSION_SECTION};
+use crate::policy::Policy;
+use crate::pool::Pool;
+use crate::version::RuntimeVersion;
 
-/// A 32-byte blake2-256 code hash.
-pub type CodeHash = [u8; 32];
+pub use crate::compiled::{blake2_256, CodeHash};
 
-/// Where the runtime's memory comes from, as the blob declares it. Either way the host creates
-/// it: a memory the module defines is turned into an import at load
-/// ([`crate::rewrite::import_defined_memory`]) and created as instantiation would create it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum MemorySource {
-    /// Imported as `env.memory` with these declared limits (pages).
-    Imported {
-        /// Declared minimum.
-        minimum: u32,
-        /// Declared maximum.
-        maximum: Option<u32>,
-    },
-    /// Defined by the module and exported as `memory` (old runtimes, guest-allocator ones).
-    Defined {
-        /// Declared minimum.
-        minimum: u32,
-        /// Declared maximum.
-        maximum: Option<u32>,
-    },
-}
+mod version_reader;
 
-impl MemorySource {
-    /// The module's initial pages.
-    pub fn minimum(self) -> u32 {
-        match self {
-            MemorySource::Imported { minimum, .. } | MemorySource::Defined { minimum, .. } => {
-                minimum
-            }
-        }
-    }
+#[cfg(feature = "substrate")]
+pub(crate) use version_reader::NestingGuard;
+pub use version_reader::MAX_NESTED_VERSION_READS;
 
-    /// The module's declared maximum.
-    pub fn declared_maximum(self) -> Option<u32> {
-        match self {
-            MemorySource::Imported { maximum, .. } | MemorySource::Defined { maximum, .. } => {
-                maximum
-            }
-        }
-    }
-
-    /// The pages the host creates the memory with for a call under `plan`: an imported
-    /// memory has the plan's initial pages from the start; a defined one has the module's
-    /// initial pages, as instantiation would create it, and is grown to the plan's initial
-    /// pages after instantiation (data segments are checked against the module's pages).
-    pub fn created_pages(self, plan_initial_pages: u32) -> u32 {
-        match self {
-            MemorySource::Imported { .. } => plan_initial_pages,
-            MemorySource::Defined { minimum, .. } => minimum,
-        }
-    }
-}
-
-/// A compiled runtime and what loading learnt about it.
-pub(crate) struct Prepared {
-    pub code_hash: CodeHash,
-    pub module: Module,
-    pub imports: Vec<ImportSlot>,
-    pub mode: RuntimeMode,
-    pub memory: MemorySource,
-    pub scan: ScanReport,
-    /// The export name of every mutable global (imported ones included), in global index
-    /// order: the module's own export where it has one, else the one `rewrite` added.
-    pub mutable_globals: Vec<String>,
-    pub embedded_version: Option<RuntimeVersion>,
-    /// `Core_version`'s raw output and its decoding, once a call succeeded.
-    pub called_version: Mutex<Option<(Vec<u8>, RuntimeVersion)>>,
-    /// Idle instances for reuse ([`crate::pool`]).
-    pub pool: crate::pool::Pool,
-    /// Set by the first engine panic: no more calls ([`crate::panic_guard`]).
-    pub poison: crate::panic_guard::Poison,
-}
-
-impl Prepared {
-    /// Records an engine panic (see [`crate::panic_guard`]): later calls are refused and the
-    /// idle pooled instances, built on the same module, are dropped.
-    pub fn poison(&self, message: &str) {
-        if self.poison.set(message) {
-            log::warn!(target: "subexec", "engine panicked, runtime poisoned: {message}");
-        }
-        self.pool.clear();
-    }
+/// A compiled runtime in the cache, with its idle instances.
+#[derive(Clone)]
+struct Cached {
+    prepared: Arc<Prepared>,
+    pool: Arc<Pool>,
 }
 
 struct Inner {
     /// The wasmi configuration of every runtime's engine.
     config: wasmi::Config,
     settings: Settings,
-    cache: Mutex<VecDeque<Arc<Prepared>>>,
+    cache: Mutex<VecDeque<Cached>>,
     /// Test hook: link the panicking test imports ([`Executor::with_panicking_test_imports`]).
     test_panics: bool,
+}
+
+impl ExecutorBuilder {
+    /// Creates the executor (an empty code cache; each runtime it compiles gets its own wasmi
+    /// engine).
+    pub fn build(self) -> Executor {
+        Executor::with_settings(self.into_settings())
+    }
 }
 
 /// Fixed engine settings and a cache of compiled runtimes (each with its own wasmi engine, see
@@ -168,7 +87,7 @@ impl Executor {
         ExecutorBuilder::new()
     }
 
-    pub(crate) fn with_settings(settings: Settings) -> Self {
+    fn with_settings(settings: Settings) -> Self {
         Self::new_inner(settings, false)
     }
 
@@ -194,10 +113,12 @@ impl Executor {
 
     /// Drops `prepared` from the code cache (a poisoned runtime: loading its blob again
     /// compiles it anew).
-    pub(crate) fn evict(&self, prepared: &Arc<Prepared>) {
+    fn evict(&self, prepared: &Arc<Prepared>) {
         let evicted = {
             let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
-            let position = cache.iter().position(|p| Arc::ptr_eq(p, prepared));
+            let position = cache
+                .iter()
+                .position(|c| Arc::ptr_eq(&c.prepared, prepared));
             position.and_then(|i| cache.remove(i))
         };
         drop(evicted);
@@ -216,35 +137,52 @@ impl Executor {
     /// memory, no `__heap_base`, malformed embedded version.
     pub fn load(&self, code: &[u8]) -> Result<Runtime, LoadError> {
         let code_hash = blake2_256(code);
-        let prepared = match self.cached(&code_hash) {
-            Some(prepared) => prepared,
+        let cached = match self.cached(&code_hash) {
+            Some(cached) => cached,
             None => {
-                let prepared = Arc::new(self.prepare(code_hash, code)?);
-                self.insert(prepared.clone());
-                prepared
+                let prepared = crate::compiled::prepare(
+                    &self.inner.config,
+                    &self.inner.settings,
+                    self.inner.test_panics,
+                    code_hash,
+                    code,
+                )?;
+                let cached = Cached {
+                    prepared: Arc::new(prepared),
+                    pool: Arc::new(Pool::new()),
+                };
+                self.insert(cached.clone());
+                cached
             }
         };
         Ok(Runtime {
             executor: self.clone(),
-            prepared,
+            prepared: cached.prepared,
+            pool: cached.pool,
             heap_alloc_strategy: self.inner.settings.heap_alloc_strategy,
         })
     }
 
-    fn cached(&self, hash: &CodeHash) -> Option<Arc<Prepared>> {
+    fn cached(&self, hash: &CodeHash) -> Option<Cached> {
         let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.iter().find(|p| &p.code_hash == hash).cloned()
+        cache
+            .iter()
+            .find(|c| &c.prepared.code_hash == hash)
+            .cloned()
     }
 
-    fn insert(&self, prepared: Arc<Prepared>) {
+    fn insert(&self, cached: Cached) {
         let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.iter().any(|p| p.code_hash == prepared.code_hash) {
+        if cache
+            .iter()
+            .any(|c| c.prepared.code_hash == cached.prepared.code_hash)
+        {
             return;
         }
         while cache.len() >= self.inner.settings.cache_capacity {
             cache.pop_front();
         }
-        cache.push_back(prepared);
+        cache.push_back(cached);
     }
 
     /// Number of compiled runtimes currently cached.
@@ -255,138 +193,16 @@ impl Executor {
             .unwrap_or_else(|e| e.into_inner())
             .len()
     }
-
-    fn prepare(&self, code_hash: CodeHash, code: &[u8]) -> Result<Prepared, LoadError> {
-        let wasm = decompress(code, CODE_BLOB_BOMB_LIMIT)?;
-        let scan = scan(&wasm)?;
-        if scan.has_start {
-            return Err(LoadError::StartFunction);
-        }
-        let Compiled {
-            module,
-            mutable_globals,
-            defined_memory,
-        } = self.compile(&wasm)?;
-        let imports = resolve_imports(
-            &module,
-            crate::mode::entry_mode(&module)?,
-            self.inner.settings.allow_missing_host_functions,
-            self.inner.test_panics,
-            &self.inner.settings.host_functions,
-        )?;
-        let memory = memory_source(&module, defined_memory)?;
-        let mode = crate::mode::detect(&module, &imports, memory)?;
-        match (mode, module.get_export("__heap_base")) {
-            // Guest-allocator runtimes own their heap: no `__heap_base` needed.
-            (RuntimeMode::GuestAllocator, _) => {}
-            (RuntimeMode::Classic, Some(ExternType::Global(g))) if g.content() == ValType::I32 => {}
-            (RuntimeMode::Classic, _) => return Err(LoadError::MissingHeapBase),
-        }
-        let mut version_section = None;
-        let mut apis_section = None;
-        for section in module.custom_sections() {
-            match section.name() {
-                VERSION_SECTION => version_section = Some(section.data()),
-                APIS_SECTION => apis_section = Some(section.data()),
-                _ => {}
-            }
-        }
-        let embedded_version = RuntimeVersion::from_sections(version_section, apis_section)?;
-        Ok(Prepared {
-            code_hash,
-            module,
-            imports,
-            mode,
-            memory,
-            scan,
-            mutable_globals,
-            embedded_version,
-            called_version: Mutex::new(None),
-            pool: crate::pool::Pool::new(),
-            poison: crate::panic_guard::Poison::default(),
-        })
-    }
-}
-
-/// A compiled module and what the load-time rewrites did.
-struct Compiled {
-    module: Module,
-    /// The export name of every mutable global.
-    mutable_globals: Vec<String>,
-    /// The module defined its memory; the rewrite turned it into the import `env.memory`.
-    defined_memory: bool,
-}
-
-impl Executor {
-    /// Rewrites (see [`crate::rewrite`]) and compiles `wasm` on a new engine of its own (see
-    /// the module docs).
-    fn compile(&self, wasm: &[u8]) -> Result<Compiled, LoadError> {
-        let invalid = |e: wasmi::Error| LoadError::InvalidWasm(e.to_string());
-        let engine = Engine::new(&self.inner.config);
-        let rewrite_error = match export_mutable_globals(wasm) {
-            Ok(rewritten) => match import_defined_memory(&rewritten.wasm) {
-                Ok(imported) => {
-                    let defined_memory = imported.is_some();
-                    let bytes = imported.as_deref().unwrap_or(&rewritten.wasm);
-                    match Module::new(&engine, bytes) {
-                        Ok(module) => {
-                            return Ok(Compiled {
-                                module,
-                                mutable_globals: rewritten.mutable_globals,
-                                defined_memory,
-                            })
-                        }
-                        Err(e) => format!("the rewritten module is invalid: {e}"),
-                    }
-                }
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.to_string(),
-        };
-        // The original's own error, independent of the rewrite.
-        Module::new(&engine, wasm).map_err(invalid)?;
-        Err(LoadError::InvalidWasm(format!(
-            "the load-time rewrite failed: {rewrite_error}"
-        )))
-    }
-}
-
-/// Where the memory of `module` (rewritten, see [`Compiled`]) comes from.
-fn memory_source(module: &Module, defined_memory: bool) -> Result<MemorySource, LoadError> {
-    let pages = |ty: &wasmi::MemoryType| {
-        (
-            u32::try_from(ty.minimum()).unwrap_or(u32::MAX),
-            ty.maximum().map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
-        )
-    };
-    let imported = module.imports().find_map(|import| match import.ty() {
-        ExternType::Memory(ty) => Some(pages(ty)),
-        _ => None,
-    });
-    match (imported, defined_memory) {
-        (Some((minimum, maximum)), false) => Ok(MemorySource::Imported { minimum, maximum }),
-        // A defined memory must be exported as `memory` (abi.md).
-        (Some((minimum, maximum)), true)
-            if matches!(module.get_export("memory"), Some(ExternType::Memory(_))) =>
-        {
-            Ok(MemorySource::Defined { minimum, maximum })
-        }
-        _ => Err(LoadError::NoMemory),
-    }
-}
-
-/// blake2-256 of `data`.
-pub fn blake2_256(data: &[u8]) -> CodeHash {
-    Blake2b::<U32>::digest(data).into()
 }
 
 /// A loaded runtime: compiled code shared through the executor's cache, plus the heap
 /// strategy its calls use.
 #[derive(Clone)]
 pub struct Runtime {
-    pub(crate) executor: Executor,
-    pub(crate) prepared: Arc<Prepared>,
-    pub(crate) heap_alloc_strategy: HeapAllocStrategy,
+    executor: Executor,
+    prepared: Arc<Prepared>,
+    pool: Arc<Pool>,
+    heap_alloc_strategy: HeapAllocStrategy,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -442,10 +258,11 @@ impl Runtime {
     /// [`crate::memory`]): a `Static` strategy and a module without `memory.size`/`memory.grow`,
     /// unless the executor runs every call once ([`crate::Settings::run_once`]).
     pub fn static_heap_is_lazy(&self) -> bool {
-        matches!(self.heap_alloc_strategy, HeapAllocStrategy::Static { .. })
-            && !self.prepared.scan.uses_memory_size_or_grow
-            && self.prepared.mode == RuntimeMode::Classic
-            && !self.executor.settings().run_once
+        crate::policy::static_heap_is_lazy(
+            &self.prepared,
+            self.heap_alloc_strategy,
+            self.executor.settings().run_once,
+        )
     }
 
     /// The export names of the module's mutable globals, in global index order: its own
@@ -467,6 +284,126 @@ impl Runtime {
     /// The version embedded in the blob's custom sections, if any.
     pub fn embedded_version(&self) -> Option<&RuntimeVersion> {
         self.prepared.embedded_version.as_ref()
+    }
+    /// Calls `method` with `input` against `storage` (changed in place by the call).
+    ///
+    /// # Errors
+    /// A [`CallError`] naming the cause: missing export, bad entry signature, instantiation
+    /// failure, input allocation failure, trap (with the runtime's panic message if any),
+    /// stack overflow, out of fuel, host function failure, missing function called, output
+    /// out of bounds.
+    pub fn call(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+    ) -> Result<CallOutcome, CallError> {
+        self.call_with(storage, method, input, &CallOptions::default())
+    }
+
+    /// [`Runtime::call`] with options (e.g. recording the call's allocations). How runs make
+    /// the call (transaction, lazy-backing re-run, out-of-memory diagnosis) is the call
+    /// policy's ([`crate::policy`]).
+    ///
+    /// # Errors
+    /// As [`Runtime::call`]. A classic call that fails for lack of memory returns
+    /// [`CallError::OutOfMemory`], with or without `trace_allocations`.
+    pub fn call_with(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<CallOutcome, CallError> {
+        let result = self.policy().call(storage, method, input, options);
+        if self.prepared.poison.is_set() {
+            self.executor.evict(&self.prepared);
+        }
+        result
+    }
+
+    /// How this handle's calls really get their instances: `Fresh` where pooling is off or
+    /// unavailable for this runtime (see [`crate::pool`]).
+    pub fn instance_reuse(&self) -> InstanceReuse {
+        match self.executor.settings().instance_reuse {
+            InstanceReuse::Pooled { max_idle_instances }
+                if max_idle_instances > 0 && self.pool.available(&self.runner()) =>
+            {
+                InstanceReuse::Pooled { max_idle_instances }
+            }
+            _ => InstanceReuse::Fresh,
+        }
+    }
+
+    /// Idle pooled instances of this runtime (all heap sizes).
+    pub fn idle_instances(&self) -> usize {
+        self.pool.idle()
+    }
+
+    /// The runtime's version: from the custom sections, else by calling `Core_version` (on
+    /// empty storage; a successful result is cached with the compiled code).
+    ///
+    /// # Errors
+    /// The `Core_version` call fails or returns bytes that are not a `RuntimeVersion`.
+    pub fn version(&self) -> Result<RuntimeVersion, VersionError> {
+        match &self.prepared.embedded_version {
+            Some(version) => Ok(version.clone()),
+            None => self.called_version().map(|(_, version)| version),
+        }
+    }
+
+    /// The SCALE bytes `ext_misc_runtime_version_version_1` reports for this runtime: the
+    /// embedded version re-encoded in full, else `Core_version`'s raw output. Never served
+    /// from the version cache, so that what a runtime observes (including where nested lookups
+    /// stop, see [`crate::MAX_NESTED_VERSION_READS`]) does not depend on earlier calls.
+    ///
+    /// # Errors
+    /// As [`Runtime::version`].
+    pub fn version_bytes(&self) -> Result<Vec<u8>, VersionError> {
+        match &self.prepared.embedded_version {
+            Some(version) => Ok(version.encode()),
+            None => self.call_core_version().map(|(bytes, _)| bytes),
+        }
+    }
+
+    fn called_version(&self) -> Result<(Vec<u8>, RuntimeVersion), VersionError> {
+        let cache = &self.prepared.called_version;
+        if let Some(known) = cache.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(known);
+        }
+        // Not under the lock: `Core_version` may itself ask for a runtime version.
+        let known = self.call_core_version()?;
+        *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(known.clone());
+        Ok(known)
+    }
+
+    /// Calls `Core_version` on empty storage and decodes its output.
+    fn call_core_version(&self) -> Result<(Vec<u8>, RuntimeVersion), VersionError> {
+        let mut storage = crate::storage::empty_storage();
+        let outcome = self.call(&mut storage, "Core_version", &[])?;
+        let version = RuntimeVersion::decode_core_version_output(&outcome.output)?;
+        Ok((outcome.output, version))
+    }
+
+    /// What runs of this runtime need from the handle: the compiled runtime, the executor's
+    /// fuel and the executor as the reader of other runtimes' versions.
+    fn runner(&self) -> Runner<'_> {
+        Runner {
+            prepared: &self.prepared,
+            fuel: self.executor.settings().fuel,
+            version_reader: Arc::new(self.executor.clone()),
+        }
+    }
+
+    /// The call policy of this handle's calls.
+    fn policy(&self) -> Policy<'_> {
+        Policy {
+            runner: self.runner(),
+            pool: &self.pool,
+            reuse: self.executor.settings().instance_reuse,
+            strategy: self.heap_alloc_strategy,
+            run_once: self.executor.settings().run_once,
+        }
     }
 }
 

@@ -222,7 +222,7 @@ impl<H: HostFunctions> sp_core::traits::ReadRuntimeVersion for SubstrateExecutor
         wasm_code: &[u8],
         ext: &mut dyn Externalities,
     ) -> Result<Vec<u8>, String> {
-        let _nesting = crate::NestingGuard::enter()
+        let _nesting = crate::runtime::NestingGuard::enter()
             .ok_or_else(|| SubstrateError::NestedVersionReads.to_string())?;
         let runtime = self.executor.load(wasm_code).map_err(|e| e.to_string())?;
         sp_externalities::set_and_run_with_externalities(ext, || runtime.version_bytes())

@@ -31,9 +31,8 @@
 //! Heap maps (an SVG picture of the heap at the peak or at the failure) and validator-budget
 //! emulation are tooling over the trace: they live in `subexec-cli` (`subexec_cli::diagnostics`).
 
-mod out_of_memory;
-
-pub use out_of_memory::OutOfMemory;
+/// The diagnosed error (defined with the errors, which sit below the diagnostics).
+pub use crate::error::OutOfMemory;
 
 use subexec_allocator::{AllocationRecorder, Error as AllocatorError};
 use subexec_host_functions::{HostErrorCause, HostState};
@@ -101,7 +100,7 @@ pub(crate) fn diagnose(
 /// else `first` unchanged.
 pub(crate) fn same_failure(
     first: CallError,
-    rerun: Result<crate::CallOutcome, CallError>,
+    rerun: Result<crate::call::CallOutcome, CallError>,
 ) -> CallError {
     match rerun {
         Err(CallError::OutOfMemory(diagnosed)) if diagnosed.error == first => {

@@ -10,9 +10,8 @@ use wasmi::{Global, Val};
 
 use super::mapped::{os_page_size, Image, MappedStore};
 use super::{DISCARD_EVERY, KEEP_RESIDENT_PAGES, MAX_RESIDENT_PAGES};
-use crate::instance::{instantiate, memory_type, new_memory, Instantiated, RunOutput};
+use crate::instance::{instantiate, memory_type, new_memory, Instantiated, RunOutput, Runner};
 use crate::memory::{Backing, MemoryPlan};
-use crate::runtime::Runtime;
 use crate::store::StoreData;
 
 /// The initial memory of a runtime: the sealed file, and its bytes for copying back.
@@ -166,18 +165,15 @@ impl Pooled {
     }
 }
 
-impl Runtime {
-    pub(super) fn linux_pool_available(&self) -> bool {
-        self.pool_image().is_some()
+impl Inner {
+    pub(super) fn available(&self, runner: &Runner<'_>) -> bool {
+        self.pool_image(runner).is_some()
     }
 
     /// The runtime's image, built on first use (`None`: pooling unavailable).
-    fn pool_image(&self) -> Option<Arc<PoolImage>> {
-        self.prepared
-            .pool
-            .inner
-            .image
-            .get_or_init(|| match self.build_image() {
+    fn pool_image(&self, runner: &Runner<'_>) -> Option<Arc<PoolImage>> {
+        self.image
+            .get_or_init(|| match build_image(runner) {
                 Ok(image) => Some(Arc::new(image)),
                 Err(reason) => {
                     log::debug!(target: "subexec", "instance pooling unavailable: {reason}");
@@ -186,113 +182,118 @@ impl Runtime {
             })
             .clone()
     }
+}
 
-    /// Instantiates the runtime once on an ordinary memory of its initial pages and keeps
-    /// that memory's contents as the image. (Imported or defined, the memory is created the
-    /// same way: at the module's initial pages; see
-    /// [`crate::runtime::MemorySource::created_pages`].)
-    fn build_image(&self) -> Result<PoolImage, String> {
-        let minimum = self.prepared.memory.minimum();
-        let plan = MemoryPlan {
-            initial_pages: minimum,
-            max_pages: minimum,
-            allocator_max_pages: None,
-            backing: Backing::PreGrown,
-        };
-        let mut store = self.new_store(plan);
-        let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
-        let memory = new_memory(&mut ctx, &self.prepared, plan).map_err(|e| e.to_string())?;
-        let instantiated =
-            instantiate(&mut ctx, &self.prepared, plan, memory).map_err(|e| e.to_string())?;
-        let mut bytes = instantiated.memory.data(&ctx).to_vec();
-        let page = os_page_size();
-        let used = bytes
-            .chunks(page)
-            .rposition(|chunk| chunk.iter().any(|&b| b != 0))
-            .map_or(0, |last| (last + 1) * page);
-        bytes.truncate(used);
-        bytes.shrink_to_fit();
-        let image = Image::new(&bytes).map_err(|e| e.to_string())?;
-        Ok(PoolImage { image, bytes })
+/// Instantiates the runtime once on an ordinary memory of its initial pages and keeps
+/// that memory's contents as the image. (Imported or defined, the memory is created the
+/// same way: at the module's initial pages; see
+/// [`crate::memory::MemorySource::created_pages`].)
+fn build_image(runner: &Runner<'_>) -> Result<PoolImage, String> {
+    let minimum = runner.prepared.memory.minimum();
+    let plan = MemoryPlan {
+        initial_pages: minimum,
+        max_pages: minimum,
+        allocator_max_pages: None,
+        backing: Backing::PreGrown,
+    };
+    let mut store = runner.new_store(plan);
+    let mut ctx = wasmi::AsContextMut::as_context_mut(&mut store);
+    let memory = new_memory(&mut ctx, runner.prepared, plan).map_err(|e| e.to_string())?;
+    let instantiated =
+        instantiate(&mut ctx, runner.prepared, plan, memory).map_err(|e| e.to_string())?;
+    let mut bytes = instantiated.memory.data(&ctx).to_vec();
+    let page = os_page_size();
+    let used = bytes
+        .chunks(page)
+        .rposition(|chunk| chunk.iter().any(|&b| b != 0))
+        .map_or(0, |last| (last + 1) * page);
+    bytes.truncate(used);
+    bytes.shrink_to_fit();
+    let image = Image::new(&bytes).map_err(|e| e.to_string())?;
+    Ok(PoolImage { image, bytes })
+}
+
+/// A new pooled instance for `plan`: mapped memory, instantiated, reset to the image.
+fn new_pooled(runner: &Runner<'_>, image: &PoolImage, plan: MemoryPlan) -> Result<Pooled, String> {
+    let len = (plan.max_pages as usize * PAGE_SIZE as usize).max(os_page_size());
+    let created = runner.prepared.memory.created_pages(plan.initial_pages);
+    if created > plan.max_pages {
+        return Err(format!(
+            "{created} initial pages exceed the maximum {}",
+            plan.max_pages
+        ));
     }
-
-    /// A new pooled instance for `plan`: mapped memory, instantiated, reset to the image.
-    fn new_pooled(&self, image: &PoolImage, plan: MemoryPlan) -> Result<Pooled, String> {
-        let len = (plan.max_pages as usize * PAGE_SIZE as usize).max(os_page_size());
-        let created = self.prepared.memory.created_pages(plan.initial_pages);
-        if created > plan.max_pages {
-            return Err(format!(
-                "{created} initial pages exceed the maximum {}",
-                plan.max_pages
-            ));
-        }
-        let ty = memory_type(&self.prepared, plan);
-        let (mut store, memory) = MappedStore::new(&image.image, len, self.new_store(plan), ty)?;
-        // A defined memory is grown to the plan's initial pages here: wasmi zero-fills the
-        // grown pages, which the discard below drops again.
-        let instantiated = instantiate(&mut store.ctx(), &self.prepared, plan, memory)
-            .map_err(|e| e.to_string())?;
-        let mut globals = Vec::with_capacity(self.prepared.mutable_globals.len());
-        for name in &self.prepared.mutable_globals {
-            let global = instantiated
-                .instance
-                .get_global(store.ctx_ref(), name)
-                .ok_or_else(|| format!("no exported global {name}"))?;
-            globals.push((global, global.get(store.ctx_ref())));
-        }
-        // wasmi zeroed the initial pages and instantiation wrote the data segments into
-        // private copies: drop them, the image holds the same bytes.
-        let initial = memory.data(store.ctx_ref()).len();
-        store
-            .discard(0..initial.next_multiple_of(os_page_size()))
-            .map_err(|e| e.to_string())?;
-        Ok(Pooled {
-            store,
-            instantiated,
-            plan,
-            globals,
-            calls_since_discard: 0,
-            written: Vec::new(),
-            unchanged: Vec::new(),
-        })
+    let ty = memory_type(runner.prepared, plan);
+    let (mut store, memory) = MappedStore::new(&image.image, len, runner.new_store(plan), ty)?;
+    // A defined memory is grown to the plan's initial pages here: wasmi zero-fills the
+    // grown pages, which the discard below drops again.
+    let instantiated =
+        instantiate(&mut store.ctx(), runner.prepared, plan, memory).map_err(|e| e.to_string())?;
+    let mut globals = Vec::with_capacity(runner.prepared.mutable_globals.len());
+    for name in &runner.prepared.mutable_globals {
+        let global = instantiated
+            .instance
+            .get_global(store.ctx_ref(), name)
+            .ok_or_else(|| format!("no exported global {name}"))?;
+        globals.push((global, global.get(store.ctx_ref())));
     }
+    // wasmi zeroed the initial pages and instantiation wrote the data segments into
+    // private copies: drop them, the image holds the same bytes.
+    let initial = memory.data(store.ctx_ref()).len();
+    store
+        .discard(0..initial.next_multiple_of(os_page_size()))
+        .map_err(|e| e.to_string())?;
+    Ok(Pooled {
+        store,
+        instantiated,
+        plan,
+        globals,
+        calls_since_discard: 0,
+        written: Vec::new(),
+        unchanged: Vec::new(),
+    })
+}
 
-    pub(super) fn run_linux_pooled(
+impl Inner {
+    /// Runs `method` once under `plan` on a pooled instance, or on a fresh one where the
+    /// pool cannot serve the call (see the fallbacks in [`crate::pool`]).
+    pub(super) fn run(
         &self,
+        runner: &Runner<'_>,
         storage: StorageState,
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
         max_idle: usize,
     ) -> RunOutput {
-        let inner = &self.prepared.pool.inner;
+        let inner = self;
         // The first call of a runtime runs fresh: building the image and a pooled instance
         // costs a few ms, which would delay the first result; the second call pays it.
         if !inner.called.swap(true, Ordering::Relaxed) {
-            return self.run_fresh(storage, method, input, plan);
+            return runner.run_fresh(storage, method, input, plan);
         }
-        let Some(image) = self.pool_image() else {
-            return self.run_fresh(storage, method, input, plan);
+        let Some(image) = self.pool_image(runner) else {
+            return runner.run_fresh(storage, method, input, plan);
         };
         // A pooled instance whose memory grows is dropped after the call, and making one
         // costs more than a fresh instance (its pages fault in from the image): methods seen
         // growing such a memory run fresh.
         if plan.backing != Backing::Lazy && inner.grows(plan, method) {
-            return self.run_fresh(storage, method, input, plan);
+            return runner.run_fresh(storage, method, input, plan);
         }
         let mut pooled = match inner.checkout(plan) {
             Some(pooled) => pooled,
-            None => match self.new_pooled(&image, plan) {
+            None => match new_pooled(runner, &image, plan) {
                 Ok(pooled) => pooled,
                 Err(reason) => {
                     log::debug!(target: "subexec", "no pooled instance ({reason}): fresh run");
-                    return self.run_fresh(storage, method, input, plan);
+                    return runner.run_fresh(storage, method, input, plan);
                 }
             },
         };
         let memory = pooled.instantiated.memory;
         let pages_before = memory.size(pooled.store.ctx_ref());
-        let out = self.run_on(
+        let out = runner.run_on(
             pooled.store.ctx(),
             pooled.instantiated,
             storage,
@@ -304,7 +305,7 @@ impl Runtime {
         if !same_size && plan.backing != Backing::Lazy {
             inner.record_growth(plan, method);
         }
-        let poisoned = self.prepared.poison.is_set();
+        let poisoned = runner.prepared.poison.is_set();
         if out.reusable && !poisoned && (same_size || plan.backing == Backing::Lazy) {
             match pooled.reset(&image) {
                 Ok(()) => inner.put(pooled, max_idle),

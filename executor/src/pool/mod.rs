@@ -86,9 +86,8 @@
 mod mapped;
 
 use crate::config::InstanceReuse;
-use crate::instance::RunOutput;
+use crate::instance::{RunOutput, Runner};
 use crate::memory::MemoryPlan;
-use crate::runtime::Runtime;
 use subexec_host_functions::StorageState;
 
 /// A reset copies the image back over all listed pages when there are at most this many
@@ -102,7 +101,9 @@ pub const MAX_RESIDENT_PAGES: usize = 4096;
 /// pages written once do not stay resident (and copied at every reset) for ever.
 pub const DISCARD_EVERY: u32 = 64;
 
-/// Idle instances of one compiled runtime.
+/// Idle instances of one compiled runtime (the executor's cache keeps it beside the compiled
+/// runtime; it sits above one run on an instance, [`crate::instance`], and below the call
+/// policy, [`crate::policy`]).
 #[derive(Default)]
 pub(crate) struct Pool {
     #[cfg(target_os = "linux")]
@@ -134,60 +135,47 @@ impl Pool {
     }
 }
 
-impl Runtime {
-    /// How this handle's calls really get their instances: `Fresh` where pooling is off or
-    /// unavailable for this runtime (see [`crate::pool`]).
-    pub fn instance_reuse(&self) -> InstanceReuse {
-        match self.executor.settings().instance_reuse {
-            InstanceReuse::Pooled { max_idle_instances } if max_idle_instances > 0 => {
-                if self.pool_available() {
-                    InstanceReuse::Pooled { max_idle_instances }
-                } else {
-                    InstanceReuse::Fresh
-                }
-            }
-            _ => InstanceReuse::Fresh,
+impl Pool {
+    /// Whether calls of `runner`'s runtime can be pooled on this platform (its image, built on
+    /// first use, exists).
+    pub fn available(&self, runner: &Runner<'_>) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.available(runner)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = runner;
+            false
         }
     }
 
-    /// Idle pooled instances of this runtime (all heap sizes).
-    pub fn idle_instances(&self) -> usize {
-        self.prepared.pool.idle()
-    }
-
-    /// Runs `method` once under `plan`, on a pooled instance where possible.
-    pub(crate) fn run_pooled(
+    /// Runs `method` once under `plan`: on a pooled instance where `reuse` and the platform
+    /// allow it, else on a fresh one.
+    pub fn run(
         &self,
+        runner: &Runner<'_>,
+        reuse: InstanceReuse,
         storage: StorageState,
         method: &str,
         input: &[u8],
         plan: MemoryPlan,
     ) -> RunOutput {
-        let max_idle = match self.executor.settings().instance_reuse {
+        let max_idle = match reuse {
             InstanceReuse::Pooled { max_idle_instances } if max_idle_instances > 0 => {
                 max_idle_instances
             }
-            _ => return self.run_fresh(storage, method, input, plan),
+            _ => return runner.run_fresh(storage, method, input, plan),
         };
         #[cfg(target_os = "linux")]
         {
-            self.run_linux_pooled(storage, method, input, plan, max_idle)
+            self.inner
+                .run(runner, storage, method, input, plan, max_idle)
         }
         #[cfg(not(target_os = "linux"))]
         {
             let _ = max_idle;
-            self.run_fresh(storage, method, input, plan)
-        }
-    }
-
-    fn pool_available(&self) -> bool {
-        #[cfg(target_os = "linux")]
-        {
-            self.linux_pool_available()
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            false
+            runner.run_fresh(storage, method, input, plan)
         }
     }
 }

@@ -1,10 +1,11 @@
 //! [`OutOfMemory`]: a call's out-of-memory failure with its diagnosis and allocation trace.
+//! The error carries it, so it lives with the errors; [`crate::diagnostics`] makes it.
 
 use std::fmt;
 
 use subexec_allocator::{AllocationTrace, OutOfMemoryDiagnosis};
 
-use crate::error::CallError;
+use super::CallError;
 
 /// A classic call that failed for lack of memory (see [`crate::diagnostics`]).
 #[derive(Clone, Debug, PartialEq, Eq)]

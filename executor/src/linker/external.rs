@@ -42,11 +42,11 @@ use std::sync::Arc;
 use subexec_host_functions::{invoke_external, Function, HostFunctions, Value};
 use wasmi::{Caller, Func, FuncType, StoreContextMut, Val};
 
-use crate::error::LoadError;
-use crate::linker::{
+use super::{
     describe_func_type, describe_signature, from_value, guarded, signature_matches, to_value,
     val_type, HostTrap, ImportSlot,
 };
+use crate::error::LoadError;
 use crate::store::StoreData;
 
 /// The host functions an embedder adds to (or substitutes for) the built-in ones, by import
