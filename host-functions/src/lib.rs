@@ -128,9 +128,9 @@ pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
 pub use logs::{CallLogs, LogLine};
-pub use offchain::{InMemoryOffchain, OffchainContext};
 #[cfg(feature = "memory-keystore")]
 pub use memory_keystore::MemoryKeystore;
+pub use offchain::{InMemoryOffchain, OffchainContext};
 pub use registry::HostFunction;
 pub use runtime_version::ReadRuntimeVersion;
 pub use sp_wasm_interface::{Function, HostFunctions, Signature, Value, ValueType};
