@@ -3,7 +3,7 @@
 //! # Provision
 //! A runtime either imports `env.memory` (the host creates it with the limits the heap strategy
 //! gives) or defines and exports `memory` (legacy, and guest-allocator runtimes). A defined
-//! memory is turned into an import at load ([`crate::rewrite::import_defined_memory`]) so
+//! memory is turned into an import at load (`rewrite::import_defined_memory`) so
 //! that the host creates it too, as instantiation would: at the module's initial pages, data
 //! segments checked against those, then grown to the strategy's initial pages after
 //! instantiation. The runtime's own `memory.grow` is capped at the strategy's maximum by the

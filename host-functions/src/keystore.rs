@@ -9,7 +9,7 @@
 //!
 //! The trait mirrors `sp_keystore::Keystore` for the three schemes `sp-io` 49 exposes, on raw
 //! byte arrays, so an embedder can wrap its own keystore (or `sp-keystore`'s) without subexec
-//! depending on it. [`MemoryKeystore`](crate::MemoryKeystore) (cargo feature
+//! depending on it. `MemoryKeystore` (cargo feature
 //! `memory-keystore`) is an in-memory implementation deriving keys exactly as Substrate does.
 
 /// A key type (`sp_core::crypto::KeyTypeId`), e.g. `*b"babe"`.

@@ -9,7 +9,7 @@
 //! # What "as fresh" means, piece by piece
 //! - **Where the memory comes from.** Imported or defined by the module, the host creates it:
 //!   a defined memory (pre-2020 runtimes such as Kusama's early ones, guest-allocator
-//!   runtimes) is turned into an import at load ([`crate::rewrite::import_defined_memory`])
+//!   runtimes) is turned into an import at load (`rewrite::import_defined_memory`)
 //!   and created at the module's initial pages, as instantiation would, then grown to the
 //!   plan's initial pages after instantiation. So every runtime's memory can be the mapping
 //!   below, and its post-instantiation state (contents and size) is what the reset restores.

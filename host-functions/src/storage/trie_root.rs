@@ -180,7 +180,7 @@ where
     trie_root_with::<Blake2Hasher, _, _, _>(version, pairs)
 }
 
-/// [`trie_root`] with another hasher `H` (nodes and hashed values both hashed with `H`).
+/// [`trie_root`](fn@trie_root) with another hasher `H` (nodes and hashed values both hashed with `H`).
 pub fn trie_root_with<H, I, K, V>(version: StateVersion, pairs: I) -> [u8; 32]
 where
     H: hash_db::Hasher<Out = [u8; 32]>,
