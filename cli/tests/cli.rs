@@ -69,9 +69,22 @@ fn run_core_version_from_the_chain_spec() {
 
 #[test]
 fn bad_input_exits_2_with_the_cause_chain() {
-    // The node-template runtime imports crypto functions the host does not provide.
-    let out = subexec(&["run", "--chain-spec", CHAIN_SPEC]);
-    assert_eq!(out.code, 2);
+    // A classic runtime importing a host function the host does not provide.
+    let missing = temp("missing-host-function.wasm");
+    std::fs::write(
+        &missing,
+        wat::parse_str(
+            r#"(module
+  (import "env" "memory" (memory 1))
+  (import "env" "ext_no_such_function_version_1" (func (param i32)))
+  (global (export "__heap_base") i32 (i32.const 1024))
+  (func (export "Core_version") (param i32 i32) (result i64) i64.const 0))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let out = subexec(&["run", "--runtime", missing.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.starts_with("error: cannot load the runtime\n"),
         "{}",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use subexec_executor::storage::chain_spec::GenesisStorage;
 
-use subexec_executor::{empty_storage, CallOptions, Executor, HostFunction, LoadError};
+use subexec_executor::{empty_storage, CallOptions, Executor, LoadError};
 use subexec_host_functions::offchain::StorageKind;
 use subexec_host_functions::{InMemoryOffchain, OffchainContext, TransactionIndexOperation};
 
@@ -26,12 +26,6 @@ fn westend_code() -> Vec<u8> {
         .expect("a genesis `:code`")
 }
 
-/// A crypto host function another branch implements, not merged yet (`ext_crypto_*` names the
-/// table does not have). Once merged, nothing is pending and the loads below are strict.
-fn pending_merge(name: &str) -> bool {
-    name.starts_with("ext_crypto_") && HostFunction::from_name(name).is_none()
-}
-
 /// Loads `code` with missing host functions refused; the missing ones.
 fn missing_host_functions(code: &[u8]) -> Vec<String> {
     match Executor::default().load(code) {
@@ -48,9 +42,7 @@ fn real_runtimes_load_with_missing_host_functions_refused() {
         ("westend genesis", westend_code()),
     ] {
         let missing = missing_host_functions(&code);
-        let unexpected: Vec<&String> = missing.iter().filter(|f| !pending_merge(f)).collect();
-        assert!(unexpected.is_empty(), "{name} misses {unexpected:?}");
-        eprintln!("{name}: {} host functions pending merge", missing.len());
+        assert!(missing.is_empty(), "{name} misses {missing:?}");
     }
 }
 
