@@ -235,18 +235,19 @@ where
 
 /// Builds the trie of `pairs` (sorted by key, no duplicates) into `db`; returns its root.
 ///
-/// Streams the pairs through `trie_db::trie_visit` (linear, no intermediate nodes).
-pub fn build_trie<I, K, V>(db: &mut NodeMemory, version: StateVersion, pairs: I) -> [u8; 32]
+/// Streams the pairs through `trie_db::trie_visit` (linear, no intermediate nodes); `db` may
+/// be a [`NodeMemory`] or a sink that writes nodes to a database as they come.
+pub fn build_trie<DB, I, K, V>(db: &mut DB, version: StateVersion, pairs: I) -> [u8; 32]
 where
+    DB: HashDB<Blake2Hasher, Vec<u8>>,
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<[u8]> + Ord,
     V: AsRef<[u8]>,
 {
-    fn build<L: sp_trie::TrieLayout<Hash = Blake2Hasher>, I, K, V>(
-        db: &mut NodeMemory,
-        pairs: I,
-    ) -> [u8; 32]
+    fn build<L, DB, I, K, V>(db: &mut DB, pairs: I) -> [u8; 32]
     where
+        L: sp_trie::TrieLayout<Hash = Blake2Hasher>,
+        DB: HashDB<Blake2Hasher, Vec<u8>>,
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<[u8]> + Ord,
         V: AsRef<[u8]>,
@@ -256,8 +257,8 @@ where
         builder.root.unwrap_or_else(empty_trie_root)
     }
     match version {
-        StateVersion::V0 => build::<LayoutV0, _, _, _>(db, pairs),
-        StateVersion::V1 => build::<LayoutV1, _, _, _>(db, pairs),
+        StateVersion::V0 => build::<LayoutV0, _, _, _, _>(db, pairs),
+        StateVersion::V1 => build::<LayoutV1, _, _, _, _>(db, pairs),
     }
 }
 
