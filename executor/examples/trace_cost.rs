@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &input,
         &CallOptions {
             trace_allocations: traced,
+            record_proof: false,
         },
     )?;
     println!(

@@ -25,7 +25,7 @@
 //! (diagnostic re-runs and [`CallOptions::trace_allocations`]) get a fresh instance too.
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
-use subexec_host_functions::storage::TransactionError;
+use subexec_host_functions::storage::{ProofRecorder, StorageProof, TransactionError};
 use subexec_host_functions::{HostCallStats, StorageState};
 use wasmi::ExternType;
 
@@ -58,6 +58,10 @@ pub struct CallOutcome {
     /// `None` for guest-allocator (RFC-0145) runtimes: they have no host allocator, their heap
     /// is their own.
     pub allocation_trace: Option<AllocationTrace>,
+    /// The trie nodes the call read (its values, `next_key`s and roots), when
+    /// [`CallOptions::record_proof`] asked for them: with the state root, enough to re-execute
+    /// the call on [`TrieBackend::from_proof`](crate::storage::TrieBackend::from_proof) alone.
+    pub storage_proof: Option<StorageProof>,
 }
 
 /// How to run one call ([`Runtime::call_with`]). The default is what [`Runtime::call`] does.
@@ -67,6 +71,10 @@ pub struct CallOptions {
     /// [`CallOutcome::allocation_trace`] (classic runtimes only). Recording changes no
     /// pointer, output, error, storage change, statistic or fuel.
     pub trace_allocations: bool,
+    /// Record the storage proof of what the call reads into [`CallOutcome::storage_proof`].
+    /// The storage's backend must store trie nodes ([`Backend::recording`](crate::storage::Backend::recording)); otherwise the call
+    /// fails with [`CallError::Engine`] before running.
+    pub record_proof: bool,
 }
 
 /// How a failed run relates to lazy backing.
@@ -107,6 +115,9 @@ impl Runtime {
     ) -> Result<CallOutcome, CallError> {
         self.prepared.poison.check()?;
         check_entry_point(&self.prepared, method)?;
+        if options.record_proof {
+            return self.call_recorded(storage, method, input, options);
+        }
         storage.start_transaction();
         let result = match self.prepared.mode {
             RuntimeMode::Classic => self.call_classic(storage, method, input, options),
@@ -127,6 +138,32 @@ impl Runtime {
             self.executor.evict(&self.prepared);
         }
         result
+    }
+
+    /// [`Runtime::call_with`] on a recording view of `storage`'s backend; the proof goes into
+    /// the outcome and the original backend is put back whatever happens.
+    fn call_recorded(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<CallOutcome, CallError> {
+        let recorder = ProofRecorder::default();
+        let recording = storage.backend().recording(&recorder).ok_or_else(|| {
+            CallError::Engine("record_proof: the storage backend cannot record proofs".into())
+        })?;
+        let original = storage.replace_backend(recording);
+        let inner = CallOptions {
+            record_proof: false,
+            ..*options
+        };
+        let result = self.call_with(storage, method, input, &inner);
+        storage.replace_backend(original);
+        result.map(|mut outcome| {
+            outcome.storage_proof = Some(recorder.drain_storage_proof());
+            outcome
+        })
     }
 
     /// A classic call inside the per-call transaction: the lazy-backing re-run and the

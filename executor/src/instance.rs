@@ -248,6 +248,7 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace,
+                        storage_proof: None,
                     }
                 });
                 RunOutput::new(result, false, storage)
@@ -325,6 +326,7 @@ impl Runtime {
                         host_calls,
                         peak_memory_pages,
                         allocation_trace: None,
+                        storage_proof: None,
                     }
                 });
                 RunOutput::new(result, false, storage)

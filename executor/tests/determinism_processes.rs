@@ -36,6 +36,7 @@ const TEST_NAME: &str = "workloads_are_identical_across_processes";
 /// Every call records its allocation trace.
 const TRACED: CallOptions = CallOptions {
     trace_allocations: true,
+    record_proof: false,
 };
 
 /// Values written and read by the storage-heavy workload.

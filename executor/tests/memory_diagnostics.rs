@@ -24,6 +24,7 @@ use subexec_runtime_blobs::{CLASSIC, GUEST_ALLOCATOR};
 
 const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
+    record_proof: false,
 };
 
 fn classic(strategy: HeapAllocStrategy) -> Runtime {

@@ -20,7 +20,9 @@ use std::sync::{Arc, OnceLock};
 
 use super::backend::{prefixed_child_key, Backend, BackendError, TrieId};
 use super::changes::StorageChanges;
-use super::trie_backend::{build_trie, delta_root, NodeMemory, NodeStore, TrieBackend};
+use super::trie_backend::{
+    build_trie, delta_root, NodeMemory, NodeStore, ProofRecorder, TrieBackend,
+};
 use super::trie_root::empty_trie_root;
 use super::StateVersion;
 
@@ -86,6 +88,9 @@ pub struct InMemoryBackend {
     children: BTreeMap<Vec<u8>, StorageMap>,
     /// Node sets for V0 and V1, built on first use.
     nodes: [OnceLock<Arc<Nodes>>; 2],
+    /// The layout of the last [`InMemoryBackend::new`] / [`InMemoryBackend::apply`] (V0 for
+    /// [`InMemoryBackend::from_top`]): the nodes proofs are recorded from.
+    state_version: StateVersion,
 }
 
 impl PartialEq for InMemoryBackend {
@@ -124,6 +129,7 @@ impl InMemoryBackend {
     ) -> Self {
         let mut backend = InMemoryBackend {
             top,
+            state_version: version,
             ..InMemoryBackend::default()
         };
         for (storage_key, child) in children {
@@ -157,6 +163,7 @@ impl InMemoryBackend {
     /// main trie (or removed when the child trie became empty). Every node set already built
     /// is updated incrementally.
     pub fn apply(&mut self, changes: &StorageChanges, version: StateVersion) {
+        self.state_version = version;
         if let Err(error) = self.try_apply(changes, version) {
             // A node set lacks a node: impossible unless there is a bug. Recover by applying
             // the changes to the maps and rebuilding the node sets on next use.
@@ -270,6 +277,12 @@ impl InMemoryBackend {
         let nodes = NodeSet(Arc::clone(self.nodes(version)));
         let root = nodes.0.root;
         TrieBackend::new(nodes, root)
+    }
+
+    /// The layout proofs are recorded with (see [`Backend::recording`]): the last `new` or
+    /// `apply` version; a proof verifies against [`InMemoryBackend::root`] of it.
+    pub fn state_version(&self) -> StateVersion {
+        self.state_version
     }
 
     /// The main trie.
@@ -392,6 +405,10 @@ impl Backend for InMemoryBackend {
             }
         }
         Ok(())
+    }
+
+    fn recording(&self, recorder: &ProofRecorder) -> Option<Arc<dyn Backend>> {
+        self.trie_backend(self.state_version).recording(recorder)
     }
 }
 

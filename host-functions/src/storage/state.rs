@@ -64,6 +64,12 @@ impl StorageState {
         &self.backend
     }
 
+    /// Puts `backend` under the overlay instead of the current one (which is returned). For a
+    /// view of the *same* committed state, e.g. one recording a proof ([`Backend::recording`]).
+    pub fn replace_backend(&mut self, backend: Arc<dyn Backend>) -> Arc<dyn Backend> {
+        std::mem::replace(&mut self.backend, backend)
+    }
+
     /// The overlay of pending writes.
     pub fn overlay(&self) -> &Overlay {
         &self.overlay

@@ -109,6 +109,7 @@ pub fn run(args: RunArgs) -> Outcome {
     };
     let options = CallOptions {
         trace_allocations: args.heap_report.is_some() || args.memory_budget.is_some(),
+        record_proof: false,
     };
     let mut chain = Chain::new(runtime, state)
         .map_err(Failure::chain)?
