@@ -39,6 +39,7 @@ const TRACED: CallOptions = CallOptions {
     trace_allocations: true,
     offchain: None,
     keystore: None,
+    record_proof: false,
 };
 
 /// Values written and read by the storage-heavy workload.

@@ -18,6 +18,7 @@ const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
     offchain: None,
     keystore: None,
+    record_proof: false,
 };
 
 fn alloc_params(boxes: u32) -> Vec<u8> {

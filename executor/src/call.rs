@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use subexec_allocator::{AllocationStats, AllocationTrace};
+use subexec_host_functions::storage::StorageProof;
 use subexec_host_functions::{
     CallLogs, HostCallStats, Keystore, OffchainContext, OffchainIndexChange,
     TransactionIndexOperation,
@@ -43,6 +44,10 @@ pub struct CallOutcome {
     pub offchain_index_changes: Vec<OffchainIndexChange>,
     /// The call's `ext_transaction_index_*` operations, in call order.
     pub transaction_index: Vec<TransactionIndexOperation>,
+    /// The trie nodes the call read (its values, `next_key`s and roots), when
+    /// [`CallOptions::record_proof`] asked for them: with the state root, enough to re-execute
+    /// the call on [`TrieBackend::from_proof`](crate::storage::TrieBackend::from_proof) alone.
+    pub storage_proof: Option<StorageProof>,
 }
 
 /// How to run one call ([`crate::Runtime::call_with`]). The default is what [`crate::Runtime::call`] does.
@@ -61,6 +66,11 @@ pub struct CallOptions {
     /// and similar contexts). `None` (block execution): those functions fail the call, naming
     /// the function, as Substrate panics without a `KeystoreExt`.
     pub keystore: Option<Arc<dyn Keystore>>,
+    /// Record the storage proof of what the call reads into [`CallOutcome::storage_proof`].
+    /// The storage's backend must store trie nodes
+    /// ([`Backend::recording`](crate::storage::Backend::recording)); otherwise the call fails
+    /// with [`CallError::Engine`](crate::CallError::Engine) before running.
+    pub record_proof: bool,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -69,6 +79,7 @@ impl std::fmt::Debug for CallOptions {
             .field("trace_allocations", &self.trace_allocations)
             .field("offchain", &self.offchain.is_some())
             .field("keystore", &self.keystore.is_some())
+            .field("record_proof", &self.record_proof)
             .finish()
     }
 }

@@ -257,6 +257,7 @@ impl Runner<'_> {
                         logs,
                         offchain_index_changes,
                         transaction_index,
+                        storage_proof: None,
                     }
                 });
                 RunOutput::new(result, false, storage)
@@ -345,6 +346,7 @@ impl Runner<'_> {
                         logs,
                         offchain_index_changes,
                         transaction_index,
+                        storage_proof: None,
                     }
                 });
                 RunOutput::new(result, false, storage)

@@ -315,11 +315,40 @@ impl Runtime {
         input: &[u8],
         options: &CallOptions,
     ) -> Result<CallOutcome, CallError> {
+        if options.record_proof {
+            return self.call_recorded(storage, method, input, options);
+        }
         let result = self.policy().call(storage, method, input, options);
         if self.prepared.poison.is_set() {
             self.executor.evict(&self.prepared);
         }
         result
+    }
+
+    /// [`Runtime::call_with`] on a recording view of `storage`'s backend; the proof goes into
+    /// the outcome and the original backend is put back whatever happens.
+    fn call_recorded(
+        &self,
+        storage: &mut StorageState,
+        method: &str,
+        input: &[u8],
+        options: &CallOptions,
+    ) -> Result<CallOutcome, CallError> {
+        let recorder = subexec_host_functions::storage::ProofRecorder::default();
+        let recording = storage.backend().recording(&recorder).ok_or_else(|| {
+            CallError::Engine("record_proof: the storage backend cannot record proofs".into())
+        })?;
+        let original = storage.replace_backend(recording);
+        let inner = CallOptions {
+            record_proof: false,
+            ..options.clone()
+        };
+        let result = self.call_with(storage, method, input, &inner);
+        storage.replace_backend(original);
+        result.map(|mut outcome| {
+            outcome.storage_proof = Some(recorder.drain_storage_proof());
+            outcome
+        })
     }
 
     /// How this handle's calls really get their instances: `Fresh` where pooling is off or

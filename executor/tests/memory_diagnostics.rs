@@ -25,6 +25,7 @@ const TRACE: CallOptions = CallOptions {
     trace_allocations: true,
     offchain: None,
     keystore: None,
+    record_proof: false,
 };
 
 fn classic(strategy: HeapAllocStrategy) -> Runtime {

@@ -17,7 +17,10 @@
 //!   allocated through the call's allocator after the function ran, in Substrate's order.
 //! - **Storage as in `sp-state-machine` 0.54.** [`storage::StorageState`] is a node-provided
 //!   [`storage::Backend`] under an [`storage::Overlay`] with nested client/runtime
-//!   transactions; roots are Substrate's Blake2-256 trie roots, layouts V0 and V1.
+//!   transactions; roots are Substrate's Blake2-256 trie roots, layouts V0 and V1, asked of the
+//!   backend as a root after the overlay's delta (`Backend::storage_root(delta)`), so a root
+//!   costs the pending changes times the trie depth. Tries are `sp-trie`/`trie-db`
+//!   ([`storage::TrieBackend`] over any [`storage::NodeStore`]; [`storage::InMemoryBackend`]).
 //! - **Allocation recording.** Every host allocation goes through a [`HostAllocator`]; with a
 //!   recorder ([`HostState::record_allocations`]) each allocation and free is recorded with the
 //!   name of the host function that made it (or [`INPUT_SITE`]), changing nothing else.
@@ -90,8 +93,11 @@
 //!   storage, so a failed host call never leaves a partial change.
 //! - A failing [`storage::Backend`] makes the host call fail; Substrate panics (or, in
 //!   `clear_prefix`, stops early and logs).
-//! - Roots are computed from the full backend + overlay key set, not as a delta on stored trie
-//!   nodes; they agree whenever the backend's stored nodes use the requested layout.
+//! - A deletion of a key the trie does not hold is skipped before it reaches `trie-db`, whose
+//!   `remove` panics on some such keys (`tests/trie_delta_bug.rs`); Substrate would panic.
+//! - [`storage::InMemoryBackend`] keeps a node set per layout, so its root for a layout is the
+//!   root of its pairs under that layout; a node's database (one stored layout) re-encodes only
+//!   the touched paths, as `sp-state-machine` does.
 
 //! # Evidence (in `tests/`)
 //! - `w3f_vectors.rs`: every case of the w3f host-API conformance vectors through the wire

@@ -1,15 +1,20 @@
-//! The storage a node provides: the [`Backend`] trait and an ordered in-memory implementation.
+//! The storage a node provides: the [`Backend`] trait.
 //!
 //! A backend is read-only during a call; every write goes to the [`super::Overlay`]. A node
 //! implements [`Backend`] over its own database. Tries are named by [`TrieId`]: the main trie
 //! or a default child trie given by its *unprefixed* storage key (the main trie stores the
 //! child's root under `:child_storage:default:` ++ storage key).
+//!
+//! Roots are asked of the backend with the call's pending changes as a *delta*, as
+//! `sp-state-machine`'s `Backend::storage_root(delta, state_version)` and
+//! `child_storage_root` do: a backend that stores trie nodes (a node's database,
+//! [`super::TrieBackend`], [`super::InMemoryBackend`]) updates only the paths the delta touches,
+//! so a root costs the number of changes times the trie depth, never the size of the state.
+//! [`super::StorageState`] never asks for the whole state.
 
-use std::collections::BTreeMap;
-use std::ops::Bound::{Excluded, Included, Unbounded};
 use std::ops::ControlFlow;
 
-use super::{trie_root, StateVersion};
+use super::StateVersion;
 
 /// `:child_storage:default:`, the main-trie prefix under which default child roots live.
 pub const DEFAULT_CHILD_STORAGE_PREFIX: &[u8] = b":child_storage:default:";
@@ -42,6 +47,15 @@ impl TrieId<'_> {
     }
 }
 
+/// A pending change of one key: `Some(value)` = write, `None` = delete.
+pub type DeltaItem<'a> = (&'a [u8], Option<&'a [u8]>);
+
+/// The pending changes of one trie, handed to [`Backend::storage_root`].
+pub type Delta<'a, 'b> = &'a mut dyn Iterator<Item = DeltaItem<'b>>;
+
+/// What [`Backend::for_each_pair`] calls for every pair; `Break` stops the walk.
+pub type PairVisitor<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>;
+
 /// A failure of the node's storage (database I/O, corruption, …).
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 #[error("storage backend error: {0}")]
@@ -65,245 +79,36 @@ pub trait Backend: Send + Sync {
         visit: &mut dyn FnMut(&[u8]) -> ControlFlow<()>,
     ) -> Result<(), BackendError>;
 
-    /// Visits every pair of `trie` in key order (used to compute roots).
-    fn for_each_pair(
-        &self,
-        trie: TrieId<'_>,
-        visit: &mut dyn FnMut(&[u8], &[u8]),
-    ) -> Result<(), BackendError>;
-}
-
-/// A key-value map, ordered by key.
-pub type StorageMap = BTreeMap<Vec<u8>, Vec<u8>>;
-
-/// An ordered in-memory [`Backend`]: a main trie and default child tries.
-///
-/// Like Substrate's genesis storage, the main trie holds the root of every non-empty child
-/// trie under its prefixed storage key; [`InMemoryBackend::new`] inserts them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InMemoryBackend {
-    top: StorageMap,
-    children: BTreeMap<Vec<u8>, StorageMap>,
-}
-
-impl InMemoryBackend {
-    /// Builds a backend from a main map and default child tries (by unprefixed storage key).
+    /// The root of the main trie after applying `delta` (`Some` = write, `None` = delete; a
+    /// later entry for the same key wins) to the committed main trie, with layout `version`.
     ///
-    /// The roots of the non-empty child tries, computed with `version`, are written into the
-    /// main trie under their prefixed storage keys; empty child tries are dropped.
-    pub fn new(
-        top: StorageMap,
-        children: BTreeMap<Vec<u8>, StorageMap>,
+    /// Nodes the delta does not touch keep the layout they were stored with (as in
+    /// `sp-state-machine`): a backend stored with V0 asked for a V1 root re-encodes only the
+    /// touched paths with V1.
+    fn storage_root(
+        &self,
+        delta: &mut dyn Iterator<Item = (&[u8], Option<&[u8]>)>,
         version: StateVersion,
-    ) -> Self {
-        let mut backend = InMemoryBackend {
-            top,
-            children: BTreeMap::new(),
-        };
-        for (storage_key, child) in children {
-            if child.is_empty() {
-                continue;
-            }
-            let root = trie_root::trie_root(version, child.iter());
-            let prefixed = prefixed_child_key(&storage_key);
-            backend.top.insert(prefixed, root.to_vec());
-            backend.children.insert(storage_key, child);
-        }
-        backend
-    }
+    ) -> Result<[u8; 32], BackendError>;
 
-    /// Builds a backend holding only a main trie.
-    pub fn from_top(top: StorageMap) -> Self {
-        InMemoryBackend {
-            top,
-            children: BTreeMap::new(),
-        }
-    }
-
-    /// Applies a call's changes, as a node would commit a block's changes.
-    ///
-    /// The roots of changed child tries are recomputed with `version` and written into the
-    /// main trie (or removed when the child trie became empty).
-    pub fn apply(&mut self, changes: &super::StorageChanges, version: StateVersion) {
-        apply_map(&mut self.top, &changes.main);
-        for (storage_key, child_changes) in &changes.children {
-            let child = self.children.entry(storage_key.clone()).or_default();
-            apply_map(child, child_changes);
-            let prefixed = prefixed_child_key(storage_key);
-            if child.is_empty() {
-                self.children.remove(storage_key);
-                self.top.remove(&prefixed);
-            } else {
-                let root = trie_root::trie_root(version, child.iter());
-                self.top.insert(prefixed, root.to_vec());
-            }
-        }
-    }
-
-    /// The main trie.
-    pub fn top(&self) -> &StorageMap {
-        &self.top
-    }
-
-    /// The default child tries, by unprefixed storage key.
-    pub fn children(&self) -> &BTreeMap<Vec<u8>, StorageMap> {
-        &self.children
-    }
-
-    fn map(&self, trie: TrieId<'_>) -> Option<&StorageMap> {
-        match trie {
-            TrieId::Main => Some(&self.top),
-            TrieId::DefaultChild(key) => self.children.get(key),
-        }
-    }
-}
-
-fn apply_map(map: &mut StorageMap, changes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
-    for (key, value) in changes {
-        match value {
-            Some(value) => {
-                map.insert(key.clone(), value.clone());
-            }
-            None => {
-                map.remove(key);
-            }
-        }
-    }
-}
-
-impl Backend for InMemoryBackend {
-    fn storage(&self, trie: TrieId<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
-        Ok(self.map(trie).and_then(|m| m.get(key).cloned()))
-    }
-
-    fn next_key(&self, trie: TrieId<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
-        Ok(self.map(trie).and_then(|m| {
-            m.range::<[u8], _>((Excluded(key), Unbounded))
-                .next()
-                .map(|(k, _)| k.clone())
-        }))
-    }
-
-    fn for_keys_with_prefix(
+    /// The root of the default child trie `storage_key` after applying `delta`, and whether the
+    /// trie is then empty (its root is the empty-trie root).
+    fn child_storage_root(
         &self,
-        trie: TrieId<'_>,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8]) -> ControlFlow<()>,
-    ) -> Result<(), BackendError> {
-        if let Some(map) = self.map(trie) {
-            for (key, _) in map.range::<[u8], _>((Included(prefix), Unbounded)) {
-                if !key.starts_with(prefix) || visit(key).is_break() {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
+        storage_key: &[u8],
+        delta: &mut dyn Iterator<Item = (&[u8], Option<&[u8]>)>,
+        version: StateVersion,
+    ) -> Result<([u8; 32], bool), BackendError>;
 
-    fn for_each_pair(
-        &self,
-        trie: TrieId<'_>,
-        visit: &mut dyn FnMut(&[u8], &[u8]),
-    ) -> Result<(), BackendError> {
-        if let Some(map) = self.map(trie) {
-            for (key, value) in map {
-                visit(key, value);
-            }
-        }
-        Ok(())
-    }
-}
+    /// Visits every pair of `trie` in key order. Not used by calls (which never need the whole
+    /// state): for exports and tools.
+    fn for_each_pair(&self, trie: TrieId<'_>, visit: PairVisitor<'_>) -> Result<(), BackendError>;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn map(pairs: &[(&[u8], &[u8])]) -> StorageMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect()
-    }
-
-    #[test]
-    fn next_key_is_strictly_greater() {
-        let b = InMemoryBackend::from_top(map(&[(b"a", b"1"), (b"b", b"2")]));
-        assert_eq!(b.next_key(TrieId::Main, b"").unwrap(), Some(b"a".to_vec()));
-        assert_eq!(b.next_key(TrieId::Main, b"a").unwrap(), Some(b"b".to_vec()));
-        assert_eq!(b.next_key(TrieId::Main, b"b").unwrap(), None);
-        assert_eq!(b.next_key(TrieId::DefaultChild(b"x"), b"").unwrap(), None);
-    }
-
-    #[test]
-    fn prefix_iteration_stops_at_prefix_end_and_on_break() {
-        let b = InMemoryBackend::from_top(map(&[(b"ab", b""), (b"abc", b""), (b"ac", b"")]));
-        let mut seen = Vec::new();
-        b.for_keys_with_prefix(TrieId::Main, b"ab", &mut |k| {
-            seen.push(k.to_vec());
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-        assert_eq!(seen, vec![b"ab".to_vec(), b"abc".to_vec()]);
-        let mut count = 0;
-        b.for_keys_with_prefix(TrieId::Main, b"", &mut |_| {
-            count += 1;
-            ControlFlow::Break(())
-        })
-        .unwrap();
-        assert_eq!(count, 1);
-    }
-
-    #[test]
-    fn apply_writes_changes_and_maintains_child_roots() {
-        let mut children = BTreeMap::new();
-        children.insert(b"c".to_vec(), map(&[(b"k", b"v")]));
-        let mut b = InMemoryBackend::new(map(&[(b"a", b"1")]), children, StateVersion::V0);
-        let mut changes = crate::storage::StorageChanges::default();
-        changes.main.insert(b"a".to_vec(), None);
-        changes.main.insert(b"b".to_vec(), Some(b"2".to_vec()));
-        changes
-            .children
-            .entry(b"c".to_vec())
-            .or_default()
-            .insert(b"k2".to_vec(), Some(b"v2".to_vec()));
-        changes
-            .children
-            .entry(b"gone".to_vec())
-            .or_default()
-            .insert(b"x".to_vec(), None);
-        b.apply(&changes, StateVersion::V0);
-        assert_eq!(b.storage(TrieId::Main, b"a").unwrap(), None);
-        assert_eq!(b.storage(TrieId::Main, b"b").unwrap(), Some(b"2".to_vec()));
-        let child = map(&[(b"k", b"v"), (b"k2", b"v2")]);
-        assert_eq!(b.children()[&b"c".to_vec()], child);
-        let stored = b
-            .storage(TrieId::Main, b":child_storage:default:c")
-            .unwrap();
-        assert_eq!(
-            stored,
-            Some(trie_root::trie_root(StateVersion::V0, child.iter()).to_vec())
-        );
-        assert!(!b.children().contains_key(&b"gone"[..]));
-        assert_eq!(
-            b.storage(TrieId::Main, b":child_storage:default:gone")
-                .unwrap(),
-            None
-        );
-    }
-
-    #[test]
-    fn child_roots_live_in_the_main_trie() {
-        let mut children = BTreeMap::new();
-        children.insert(b"c".to_vec(), map(&[(b"k", b"v")]));
-        children.insert(b"empty".to_vec(), StorageMap::new());
-        let b = InMemoryBackend::new(StorageMap::new(), children, StateVersion::V0);
-        let root = b
-            .storage(TrieId::Main, b":child_storage:default:c")
-            .unwrap()
-            .unwrap();
-        let expected = trie_root::trie_root(StateVersion::V0, map(&[(b"k", b"v")]).iter());
-        assert_eq!(root, expected.to_vec());
-        assert_eq!(b.top().len(), 1);
-        assert!(!b.children().contains_key(&b"empty"[..]));
+    /// A backend over the same committed state that records every trie node read through it
+    /// into `recorder` (a storage proof of what a call read), or `None` if this backend
+    /// cannot record (it does not store trie nodes).
+    fn recording(&self, recorder: &super::ProofRecorder) -> Option<std::sync::Arc<dyn Backend>> {
+        let _ = recorder;
+        None
     }
 }

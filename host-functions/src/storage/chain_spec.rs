@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::backend::{InMemoryBackend, StorageMap};
+use super::memory::{InMemoryBackend, StorageMap};
 use super::StateVersion;
 
 /// Why a chain spec could not be loaded.

@@ -10,20 +10,24 @@ mod backend;
 #[cfg(feature = "chain-spec")]
 pub mod chain_spec;
 mod changes;
+mod memory;
 mod overlay;
 mod state;
 mod transactions;
+pub mod trie_backend;
 pub mod trie_root;
 
 pub use append::append_item;
 pub use backend::{
-    prefixed_child_key, Backend, BackendError, InMemoryBackend, StorageMap, TrieId,
+    prefixed_child_key, Backend, BackendError, Delta, DeltaItem, PairVisitor, TrieId,
     CHILD_STORAGE_PREFIX, DEFAULT_CHILD_STORAGE_PREFIX,
 };
 pub use changes::{StorageChanges, TrieChanges};
+pub use memory::{InMemoryBackend, NodeSet, StorageMap};
 pub use overlay::{ChangeSet, Overlay};
 pub use state::{RemovalResult, StorageState};
 pub use transactions::TransactionError;
+pub use trie_backend::{NodeMemory, NodeStore, ProofRecorder, StorageProof, TrieBackend};
 
 /// The trie layout used to compute a root.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -1,15 +1,14 @@
 //! [`StorageState`]: backend + overlay, with `sp-state-machine`'s `Ext` semantics.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use super::backend::{prefixed_child_key, Backend, BackendError, TrieId, CHILD_STORAGE_PREFIX};
 use super::changes::StorageChanges;
-use super::overlay::{ChangeSet, Overlay};
+use super::overlay::Overlay;
 use super::transactions::TransactionError;
-use super::trie_root::{empty_trie_root, trie_root};
+use super::trie_root::empty_trie_root;
 use super::StateVersion;
 
 /// Outcome of a prefix removal (`clear_prefix`, `storage_kill`), as `MultiRemovalResults`.
@@ -63,6 +62,12 @@ impl StorageState {
     /// The backend.
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.backend
+    }
+
+    /// Puts `backend` under the overlay instead of the current one (which is returned). For a
+    /// view of the *same* committed state, e.g. one recording a proof ([`Backend::recording`]).
+    pub fn replace_backend(&mut self, backend: Arc<dyn Backend>) -> Arc<dyn Backend> {
+        std::mem::replace(&mut self.backend, backend)
     }
 
     /// The overlay of pending writes.
@@ -207,48 +212,44 @@ impl StorageState {
         self.clear_prefix(TrieId::DefaultChild(storage_key), &[], limit)
     }
 
-    fn merged(
-        &self,
-        trie: TrieId<'_>,
-        changes: Option<&ChangeSet>,
-    ) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, BackendError> {
-        let mut map = BTreeMap::new();
-        self.backend.for_each_pair(trie, &mut |k, v| {
-            map.insert(k.to_vec(), v.to_vec());
-        })?;
-        for (key, value) in changes.into_iter().flatten() {
-            match value {
-                Some(value) => map.insert(key.clone(), value.clone()),
-                None => map.remove(key),
-            };
-        }
-        Ok(map)
-    }
-
-    /// The root of a child trie from backend + overlay, and whether the trie is empty.
+    /// The root of a child trie after the overlay's changes (the backend's delta root), and
+    /// whether the trie is then empty.
     fn compute_child_root(
         &self,
         storage_key: &[u8],
         version: StateVersion,
     ) -> Result<([u8; 32], bool), BackendError> {
         let trie = TrieId::DefaultChild(storage_key);
-        let map = self.merged(trie, self.overlay.change_set(trie))?;
-        Ok((trie_root(version, &map), map.is_empty()))
+        let mut delta = self
+            .overlay
+            .change_set(trie)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_slice(), v.as_deref()));
+        self.backend
+            .child_storage_root(storage_key, &mut delta, version)
     }
 
-    /// The main root from backend + overlay, child roots of changed child tries included.
+    /// The main root after the overlay's changes, child roots of changed child tries included
+    /// (`sp-state-machine`'s `full_storage_root`): the backend's delta root, so the cost is the
+    /// number of pending changes times the trie depth.
     pub fn try_root(&self, version: StateVersion) -> Result<[u8; 32], BackendError> {
-        let mut map = self.merged(TrieId::Main, Some(self.overlay.top()))?;
+        let mut child_entries = Vec::with_capacity(self.overlay.children().len());
         for storage_key in self.overlay.children().keys() {
             let (root, empty) = self.compute_child_root(storage_key, version)?;
-            let prefixed = prefixed_child_key(storage_key);
-            if empty {
-                map.remove(&prefixed);
-            } else {
-                map.insert(prefixed, root.to_vec());
-            }
+            child_entries.push((prefixed_child_key(storage_key), (!empty).then_some(root)));
         }
-        Ok(trie_root(version, &map))
+        let mut delta = self
+            .overlay
+            .top()
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_deref()))
+            .chain(
+                child_entries
+                    .iter()
+                    .map(|(k, v)| (k.as_slice(), v.as_ref().map(|root| &root[..]))),
+            );
+        self.backend.storage_root(&mut delta, version)
     }
 
     /// The main root (see [`StorageState::try_root`]); the empty-trie root if the backend fails.

@@ -1,0 +1,28 @@
+//! Errors of the state database.
+
+use subexec_host_functions::storage::BackendError;
+
+/// What went wrong opening, reading or committing a [`crate::StateDb`].
+#[derive(thiserror::Error, Debug)]
+pub enum StateDbError {
+    /// parity-db failed (I/O, a corrupt file, a lock held by another process).
+    #[error("state database {path}: {source}")]
+    Database {
+        /// The database directory.
+        path: String,
+        /// parity-db's error.
+        #[source]
+        source: parity_db::Error,
+    },
+    /// The head record is not `root (32) ‖ version (1) ‖ commit count (8)`.
+    #[error("state database {path}: corrupt head record ({len} bytes)")]
+    CorruptHead {
+        /// The database directory.
+        path: String,
+        /// The record's length.
+        len: usize,
+    },
+    /// Reading the trie or computing a root failed (a missing node means a corrupt database).
+    #[error("state database: {0}")]
+    Trie(#[from] BackendError),
+}

@@ -1,0 +1,283 @@
+//! [`StateDb`]: open, read at the head, commit atomically, import a whole state.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hash_db::{AsHashDB, HashDB, Prefix};
+use subexec_host_functions::storage::trie_backend::{build_trie, node_hash};
+use subexec_host_functions::storage::trie_root::{empty_trie_root, Blake2Hasher};
+use subexec_host_functions::storage::{
+    prefixed_child_key, StateVersion, StorageChanges, StorageMap, TrieBackend,
+};
+
+use crate::error::StateDbError;
+use crate::store::{DbStore, META, NODES};
+
+/// The key of the head record in the meta column.
+const HEAD_KEY: &[u8] = b"head";
+/// Nodes per database commit while importing (bounds the import's memory).
+const IMPORT_BATCH: usize = 50_000;
+
+/// The last committed state: its root, the layout it was committed with, how many commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// The main trie root.
+    pub root: [u8; 32],
+    /// The state version of the last commit (the layout new nodes were written with).
+    pub version: StateVersion,
+    /// Commits since the database was created (imports count as one).
+    pub commits: u64,
+}
+
+impl Head {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(41);
+        out.extend_from_slice(&self.root);
+        out.push(match self.version {
+            StateVersion::V0 => 0,
+            StateVersion::V1 => 1,
+        });
+        out.extend_from_slice(&self.commits.to_le_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Head> {
+        let root = <[u8; 32]>::try_from(bytes.get(..32)?).ok()?;
+        let version = StateVersion::from_u8(*bytes.get(32)?)?;
+        let commits = u64::from_le_bytes(bytes.get(33..41)?.try_into().ok()?);
+        (bytes.len() == 41).then_some(Head {
+            root,
+            version,
+            commits,
+        })
+    }
+}
+
+/// A chain state in a parity-db database. See the crate documentation.
+pub struct StateDb {
+    store: DbStore,
+    path: PathBuf,
+    head: Head,
+}
+
+impl std::fmt::Debug for StateDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateDb")
+            .field("path", &self.path)
+            .field("head", &self.head)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StateDb {
+    /// Opens the database in `path`, creating an empty state if there is none.
+    ///
+    /// parity-db locks the directory: a second writer fails here with
+    /// [`StateDbError::Database`].
+    pub fn open(path: &Path) -> Result<StateDb, StateDbError> {
+        let mut options = parity_db::Options::with_columns(path, 2);
+        let nodes = &mut options.columns[usize::from(NODES)];
+        // The key is the Blake2-256 of the value: no key hashing, values never change.
+        nodes.preimage = true;
+        nodes.uniform = true;
+        let db =
+            parity_db::Db::open_or_create(&options).map_err(|source| db_error(path, source))?;
+        let head = match db
+            .get(META, HEAD_KEY)
+            .map_err(|source| db_error(path, source))?
+        {
+            None => Head {
+                root: empty_trie_root(),
+                version: StateVersion::V0,
+                commits: 0,
+            },
+            Some(bytes) => Head::decode(&bytes).ok_or_else(|| StateDbError::CorruptHead {
+                path: path.display().to_string(),
+                len: bytes.len(),
+            })?,
+        };
+        Ok(StateDb {
+            store: DbStore { db: Arc::new(db) },
+            path: path.to_path_buf(),
+            head,
+        })
+    }
+
+    /// The last committed state.
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// The main root of the last committed state.
+    pub fn root(&self) -> [u8; 32] {
+        self.head.root
+    }
+
+    /// The last committed state as a [`TrieBackend`] (a snapshot: later commits do not change
+    /// it, and, the database being an archive, it stays readable).
+    pub fn backend(&self) -> TrieBackend<DbStore> {
+        self.backend_at(self.head.root)
+    }
+
+    /// The state at any committed `root`.
+    pub fn backend_at(&self, root: [u8; 32]) -> TrieBackend<DbStore> {
+        TrieBackend::new(self.store.clone(), root)
+    }
+
+    /// Applies a successful call's or block's `changes` with layout `version` and commits the
+    /// new nodes and the new head in one database transaction; returns the new root.
+    ///
+    /// Cost: the changes times the trie depth. On error nothing is written.
+    pub fn commit(
+        &mut self,
+        changes: &StorageChanges,
+        version: StateVersion,
+    ) -> Result<[u8; 32], StateDbError> {
+        let (root, mut nodes) = self.backend().commit_root(changes, version)?;
+        let head = Head {
+            root,
+            version,
+            commits: self.head.commits.saturating_add(1),
+        };
+        let transaction = nodes
+            .drain()
+            .into_iter()
+            .filter(|(_, (_, count))| *count > 0)
+            .map(|(hash, (node, _))| (NODES, hash.to_vec(), Some(node)))
+            .chain(std::iter::once((
+                META,
+                HEAD_KEY.to_vec(),
+                Some(head.encode()),
+            )));
+        self.store
+            .db
+            .commit(transaction)
+            .map_err(|source| db_error(&self.path, source))?;
+        self.head = head;
+        Ok(root)
+    }
+
+    /// Replaces the state with `top` and the default child tries `children` (by unprefixed
+    /// storage key), built with layout `version`; child roots are written into the main trie
+    /// as in [`subexec_host_functions::storage::InMemoryBackend::new`]. Returns the new root.
+    ///
+    /// Nodes go to the database in batches as the tries are built (memory stays bounded); the
+    /// head is written last, so an interrupted import leaves the previous head. `progress` is
+    /// called with the number of pairs done.
+    pub fn import(
+        &mut self,
+        top: &StorageMap,
+        children: &BTreeMap<Vec<u8>, StorageMap>,
+        version: StateVersion,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<[u8; 32], StateDbError> {
+        let mut sink = BatchSink {
+            store: self.store.clone(),
+            batch: Vec::new(),
+            error: None,
+        };
+        let mut child_roots = BTreeMap::new();
+        let mut done = 0u64;
+        for (storage_key, child) in children {
+            if child.is_empty() {
+                continue;
+            }
+            let root = build_trie(&mut sink, version, child);
+            child_roots.insert(prefixed_child_key(storage_key), root.to_vec());
+            done = done.saturating_add(child.len() as u64);
+            progress(done);
+        }
+        let mut top_ref: BTreeMap<&[u8], &[u8]> = top
+            .iter()
+            .filter(|(key, _)| !child_roots.contains_key(*key))
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .collect();
+        for (key, root) in &child_roots {
+            top_ref.insert(key, root);
+        }
+        let root = build_trie(&mut sink, version, top_ref);
+        done = done.saturating_add(top.len() as u64);
+        sink.flush();
+        if let Some(source) = sink.error {
+            return Err(db_error(&self.path, source));
+        }
+        progress(done);
+        let head = Head {
+            root,
+            version,
+            commits: self.head.commits.saturating_add(1),
+        };
+        self.store
+            .db
+            .commit([(META, HEAD_KEY.to_vec(), Some(head.encode()))])
+            .map_err(|source| db_error(&self.path, source))?;
+        self.head = head;
+        Ok(root)
+    }
+}
+
+fn db_error(path: &Path, source: parity_db::Error) -> StateDbError {
+    StateDbError::Database {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A write-only [`HashDB`] that commits the nodes `trie_visit` produces in batches.
+struct BatchSink {
+    store: DbStore,
+    batch: Vec<([u8; 32], Vec<u8>)>,
+    error: Option<parity_db::Error>,
+}
+
+impl BatchSink {
+    fn flush(&mut self) {
+        if self.batch.is_empty() || self.error.is_some() {
+            self.batch.clear();
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let transaction = batch
+            .into_iter()
+            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node)));
+        if let Err(error) = self.store.db.commit(transaction) {
+            self.error = Some(error);
+        }
+    }
+}
+
+impl HashDB<Blake2Hasher, Vec<u8>> for BatchSink {
+    fn get(&self, _key: &[u8; 32], _prefix: Prefix) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn contains(&self, _key: &[u8; 32], _prefix: Prefix) -> bool {
+        false
+    }
+
+    fn insert(&mut self, _prefix: Prefix, value: &[u8]) -> [u8; 32] {
+        let hash = node_hash(value);
+        self.emplace(hash, _prefix, value.to_vec());
+        hash
+    }
+
+    fn emplace(&mut self, key: [u8; 32], _prefix: Prefix, value: Vec<u8>) {
+        self.batch.push((key, value));
+        if self.batch.len() >= IMPORT_BATCH {
+            self.flush();
+        }
+    }
+
+    fn remove(&mut self, _key: &[u8; 32], _prefix: Prefix) {}
+}
+
+impl AsHashDB<Blake2Hasher, Vec<u8>> for BatchSink {
+    fn as_hash_db(&self) -> &dyn HashDB<Blake2Hasher, Vec<u8>> {
+        self
+    }
+
+    fn as_hash_db_mut<'a>(&'a mut self) -> &'a mut (dyn HashDB<Blake2Hasher, Vec<u8>> + 'a) {
+        self
+    }
+}
