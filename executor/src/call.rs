@@ -1,6 +1,6 @@
 //! What a call takes and gives: [`CallOptions`] and [`CallOutcome`]. The bottom of the call
-//! path: one run on an instance ([`crate::instance`]) produces a `CallOutcome`, the call policy
-//! ([`crate::policy`]) decides how runs make a call, and [`crate::Runtime::call_with`] is the
+//! path: one run on an instance (`crate::instance`) produces a `CallOutcome`, the call policy
+//! (`crate::policy`) decides how runs make a call, and [`crate::Runtime::call_with`] is the
 //! entry point.
 
 use std::sync::Arc;

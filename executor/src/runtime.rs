@@ -1,12 +1,12 @@
 //! The handles an embedder holds, the top layer of the executor: [`Executor`] (settings, and
 //! a cache of compiled runtimes with their pools) and [`Runtime`] (a cheap handle on one
 //! compiled runtime plus the heap strategy of its calls). Every method of `Runtime` is here;
-//! the work is done by the layers below: the compiled runtime ([`crate::compiled`]), one run
-//! on an instance ([`crate::instance`]), the pool ([`crate::pool`]) and the call policy
-//! ([`crate::policy`]).
+//! the work is done by the layers below: the compiled runtime (`crate::compiled`), one run
+//! on an instance (`crate::instance`), the pool ([`crate::pool`]) and the call policy
+//! (`crate::policy`).
 //!
 //! [`Executor::load`] hashes the blob as given (blake2-256, Substrate's code hash of `:code`)
-//! and looks it up in a small cache; on a miss it compiles it ([`crate::compiled::prepare`])
+//! and looks it up in a small cache; on a miss it compiles it (`crate::compiled::prepare`)
 //! and caches it with an empty pool. The cache key is the hash of the blob as given, never of
 //! the rewritten module. A runtime whose engine panicked is evicted from the cache after the
 //! call ([`crate::panic_guard`]): loading its blob again compiles it anew.
@@ -303,7 +303,7 @@ impl Runtime {
 
     /// [`Runtime::call`] with options (e.g. recording the call's allocations). How runs make
     /// the call (transaction, lazy-backing re-run, out-of-memory diagnosis) is the call
-    /// policy's ([`crate::policy`]).
+    /// policy's (`crate::policy`).
     ///
     /// # Errors
     /// As [`Runtime::call`]. A classic call that fails for lack of memory returns
