@@ -22,6 +22,9 @@
 //! and every function `sp-io` 49 registers (plus cumulus' `storage_proof_size`) is implemented
 //! with its signature (`every_sp_io_host_function_is_implemented`).
 
+#[path = "common/reference.rs"]
+mod reference;
+
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use std::sync::Arc;
 use parity_scale_codec::Encode;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use reference::{panic_text, Reference};
 use sp_core::offchain::testing::{TestOffchainExt, TestTransactionPoolExt};
 use sp_core::offchain::{
     DbExternalities, HttpError, HttpRequestId, HttpRequestStatus, OffchainDbExt,
@@ -39,7 +43,7 @@ use sp_core::storage::{ChildInfo, StateVersion as SpStateVersion, Storage, Stora
 use sp_core::{Blake2Hasher, KeccakHasher, OpaquePeerId};
 use sp_state_machine::{Ext, IndexOperation, OverlayedChanges};
 use sp_trie::{LayoutV0, LayoutV1, TrieConfiguration, TrieMut};
-use sp_wasm_interface::{Function, FunctionContext, HostFunctions, Pointer};
+use sp_wasm_interface::{Function, HostFunctions};
 use subexec_allocator::{ScMemory, VecMemory};
 use subexec_host_functions::memory_access::pack_ptr_len;
 use subexec_host_functions::offchain::StorageKind;
@@ -226,55 +230,6 @@ where
     (root.as_bytes().to_vec(), proof.encode())
 }
 
-/// The reference `FunctionContext`, shaped like `sc-executor`'s.
-struct Reference {
-    /// The reference memory, through sc-allocator's trait.
-    memory: ScMemory,
-    allocator: sc_allocator::FreeingBumpHeapAllocator,
-}
-
-impl FunctionContext for Reference {
-    fn read_memory_into(
-        &mut self,
-        address: Pointer<u8>,
-        dest: &mut [u8],
-    ) -> sp_wasm_interface::Result<()> {
-        let start = u32::from(address) as usize;
-        let data = &self.memory.0.data;
-        let end = start
-            .checked_add(dest.len())
-            .filter(|end| *end <= data.len())
-            .ok_or("memory read is out of bounds")?;
-        dest.copy_from_slice(&data[start..end]);
-        Ok(())
-    }
-    fn write_memory(
-        &mut self,
-        address: Pointer<u8>,
-        bytes: &[u8],
-    ) -> sp_wasm_interface::Result<()> {
-        let start = u32::from(address) as usize;
-        let data = &mut self.memory.0.data;
-        let end = start
-            .checked_add(bytes.len())
-            .filter(|end| *end <= data.len())
-            .ok_or("memory write is out of bounds")?;
-        data[start..end].copy_from_slice(bytes);
-        Ok(())
-    }
-    fn allocate_memory(&mut self, size: u32) -> sp_wasm_interface::Result<Pointer<u8>> {
-        self.allocator
-            .allocate(&mut self.memory, size)
-            .map_err(|e| e.to_string())
-    }
-    fn deallocate_memory(&mut self, ptr: Pointer<u8>) -> sp_wasm_interface::Result<()> {
-        self.allocator
-            .deallocate(&mut self.memory, ptr)
-            .map_err(|e| e.to_string())
-    }
-    fn register_panic_error_message(&mut self, _message: &str) {}
-}
-
 #[derive(Clone, Debug)]
 enum Arg {
     /// A fat pointer to blob `i` (modulo the blob count).
@@ -290,14 +245,6 @@ enum Arg {
 
 /// The text of `trie-db` 0.32's debug assertion in `NibbleSlice::mid`.
 const TRIE_DB_DEBUG_ASSERTION: &str = "self.len() >= i";
-
-fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panicked".into())
-}
 
 /// Where a blob was laid out: (pointer, length).
 type Place = (u32, u32);
