@@ -1,7 +1,10 @@
 //! Engine settings: a value built once ([`ExecutorBuilder`]) and turned into a wasmi `Config`.
 //!
-//! The wasm feature set is Substrate's: MVP + mutable globals + sign extension + saturating
-//! float-to-int, with floats enabled (wasmi's `deterministic` feature canonicalises NaNs).
+//! The wasm feature set is Substrate's: MVP + mutable globals + sign extension, with floats
+//! enabled (wasmi's `deterministic` feature canonicalises NaNs). Saturating float-to-int is
+//! rejected: sc-executor 0.51 reads every runtime with parity-wasm 0.45
+//! (`sc-executor-common`'s `RuntimeBlob`), which has no opcodes for it, so no Substrate node
+//! can load a runtime that uses it (`executor/tests/blob_acceptance.rs`).
 //! Everything else (multi-value, bulk memory, reference types, tail calls, extended const,
 //! SIMD (wasmi's `simd` feature is off), memory64, multi-memory, custom page sizes, wide arithmetic, threads) is rejected at
 //! validation.
@@ -103,6 +106,9 @@ pub struct Settings {
     pub cache_capacity: usize,
     /// Fresh or reused instances.
     pub instance_reuse: InstanceReuse,
+    /// Bytes one call may write to storage (keys and values set or appended); past it the
+    /// writing host function fails (`HostErrorCause::StorageWriteLimit`).
+    pub max_storage_write_bytes: u64,
     /// Host functions the embedder added or substituted ([`crate::external`]).
     pub host_functions: HostFunctionSet,
     /// Run every call exactly once: no lazily backed static heap (it is pre-grown, so no
@@ -122,6 +128,7 @@ impl Default for Settings {
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             instance_reuse: InstanceReuse::default(),
+            max_storage_write_bytes: subexec_host_functions::MAX_STORAGE_WRITE_BYTES_PER_CALL,
             host_functions: HostFunctionSet::default(),
             run_once: false,
         }
@@ -135,7 +142,7 @@ impl Settings {
         config
             .wasm_mutable_global(true)
             .wasm_sign_extension(true)
-            .wasm_saturating_float_to_int(true)
+            .wasm_saturating_float_to_int(false)
             .floats(true)
             .wasm_multi_value(false)
             .wasm_multi_memory(false)
@@ -210,6 +217,13 @@ impl ExecutorBuilder {
     /// Sets whether calls reuse pooled instances (default: pooled, see [`InstanceReuse`]).
     pub fn instance_reuse(mut self, reuse: InstanceReuse) -> Self {
         self.settings.instance_reuse = reuse;
+        self
+    }
+
+    /// Sets the bytes one call may write to storage (default
+    /// [`subexec_host_functions::MAX_STORAGE_WRITE_BYTES_PER_CALL`], 1 GiB).
+    pub fn max_storage_write_bytes(mut self, bytes: u64) -> Self {
+        self.settings.max_storage_write_bytes = bytes;
         self
     }
 

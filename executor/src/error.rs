@@ -23,6 +23,14 @@ pub enum LoadError {
     /// The module has a start function; subexec rejects those (see the crate docs).
     #[error("wasm module has a start function; runtimes must not have one")]
     StartFunction,
+    /// The module declares a table with more initial elements than Substrate instantiates.
+    #[error("wasm module declares a table of {declared} elements; the limit is {max}")]
+    TableTooLarge {
+        /// The declared initial size.
+        declared: u64,
+        /// [`crate::MAX_TABLE_ELEMENTS`].
+        max: u64,
+    },
     /// An import comes from a module other than `env`.
     #[error("import `{module}.{name}` is not from module `env`")]
     NonEnvImport {

@@ -92,6 +92,8 @@ pub(crate) struct Runner<'a> {
     pub fuel: Option<u64>,
     /// Answers the runtime's `ext_misc_runtime_version_version_1` lookups (the executor).
     pub version_reader: Arc<dyn ReadRuntimeVersion>,
+    /// The bytes a call may write to storage ([`crate::Settings::max_storage_write_bytes`]).
+    pub storage_write_limit: u64,
 }
 
 impl Runner<'_> {
@@ -175,7 +177,7 @@ impl Runner<'_> {
         let prepared = self.prepared;
         let Instantiated { instance, memory } = instantiated;
         if let Some(fuel) = self.fuel {
-            if let Err(e) = store.set_fuel(fuel) {
+            if let Err(e) = store.set_fuel(crate::host_fuel::run_budget(fuel)) {
                 return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage);
             }
         }
@@ -200,6 +202,7 @@ impl Runner<'_> {
             Err(e) => return RunOutput::new(Err(CallError::Engine(e.to_string())), false, storage),
         };
         let mut state = HostState::new(heap_base, storage)
+            .with_storage_write_limit(self.storage_write_limit)
             .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
         crate::call_context::apply(&mut state);
@@ -313,6 +316,7 @@ impl Runner<'_> {
             return RunOutput::new(Err(error), false, storage);
         };
         let mut state = HostState::new_guest(storage, input.to_vec())
+            .with_storage_write_limit(self.storage_write_limit)
             .with_runtime_version_reader(self.version_reader.clone())
             .with_state_version(self.state_version());
         crate::call_context::apply(&mut state);
@@ -373,8 +377,13 @@ fn host_state_lost() -> RunOutput {
 }
 
 /// Fuel used by the call that just ended: the budget minus what the store has left.
+/// A nested run's consumption is charged to the host call that started it ([`crate::host_fuel`]).
 fn fuel_consumed(budget: Option<u64>, store: &StoreContextMut<'_, StoreData>) -> Option<u64> {
-    budget.map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)))
+    let consumed = budget.map(|budget| {
+        crate::host_fuel::run_budget(budget).saturating_sub(store.get_fuel().unwrap_or(0))
+    });
+    crate::host_fuel::note_spent(consumed.unwrap_or(0));
+    consumed
 }
 
 /// The memory of a new instance under `plan`, created by the host as the module's memory

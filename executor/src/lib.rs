@@ -68,6 +68,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod heap;
 pub mod host_time;
+mod host_fuel;
 mod instance;
 mod linker;
 pub use linker::external;
@@ -103,6 +104,8 @@ pub use storage::empty_storage;
 #[cfg(all(doctest, feature = "substrate"))]
 #[doc = include_str!("../../docs/EMBEDDING.md")]
 pub struct EmbeddingDoc;
+
+pub use scan::MAX_TABLE_ELEMENTS;
 
 /// The largest number of wasm32 pages.
 pub const MAX_WASM_PAGES: u32 = subexec_allocator::MAX_WASM_PAGES;

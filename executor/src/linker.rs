@@ -222,12 +222,15 @@ fn dispatch(
     function: HostFunction,
     args: &[Value],
 ) -> Result<Option<Value>, wasmi::Error> {
+    let host_call = crate::host_fuel::HostCall::enter(caller);
     let timing = crate::host_time::start();
     let result = guarded(caller, function.name(), |state, guest| {
         invoke(function, state, guest, args)
     });
     crate::host_time::stop(timing);
-    result?.map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))
+    let value = result?.map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))?;
+    host_call.charge(caller)?;
+    Ok(value)
 }
 
 /// Runs `run` (host function `name`) on the call's host state, taken out of the store, and

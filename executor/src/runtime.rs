@@ -421,6 +421,7 @@ impl Runtime {
             prepared: &self.prepared,
             fuel: self.executor.settings().fuel,
             version_reader: Arc::new(self.executor.clone()),
+            storage_write_limit: self.executor.settings().max_storage_write_bytes,
         }
     }
 

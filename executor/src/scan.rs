@@ -1,5 +1,7 @@
 //! One pass over a blob's sections for what wasmi does not tell: whether the module has a
-//! start function, and whether any function body executes `memory.size` or `memory.grow`.
+//! start function, and whether any function body executes `memory.size` or `memory.grow`;
+//! and the table limit ([`MAX_TABLE_ELEMENTS`]), checked before wasmi would allocate
+//! a declared table at instantiation (2^32 - 1 elements took 16.8 GB).
 //!
 //! The second fact decides whether a static heap may be provided lazily (see
 //! [`crate::memory`]): a runtime that never asks for its memory's size or tries to grow it
@@ -7,6 +9,11 @@
 //! was backed, which traps and is then re-run on a pre-grown heap.
 
 use crate::error::LoadError;
+
+/// The largest initial table a runtime may declare: what Substrate's default instantiation
+/// (wasmtime's pooling allocator, `table_elements(8192)` in sc-executor-wasmtime 0.47)
+/// instantiates; larger tables fail there at instantiation and here at load.
+pub const MAX_TABLE_ELEMENTS: u32 = 8192;
 use wasmparser::{Operator, Parser, Payload};
 
 /// What the scan found.
@@ -16,15 +23,29 @@ pub(crate) struct ScanReport {
     pub has_start: bool,
     /// Some function body contains `memory.size` or `memory.grow`.
     pub uses_memory_size_or_grow: bool,
+    /// The wasm's size in bytes (decompressed), which nested version lookups pay for.
+    pub wasm_len: usize,
 }
 
 /// Scans `wasm` (already known to be well formed or about to be rejected by validation).
 pub(crate) fn scan(wasm: &[u8]) -> Result<ScanReport, LoadError> {
     let invalid = |e: wasmparser::BinaryReaderError| LoadError::InvalidWasm(e.to_string());
-    let mut report = ScanReport::default();
+    let mut report = ScanReport {
+        wasm_len: wasm.len(),
+        ..ScanReport::default()
+    };
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(invalid)? {
             Payload::StartSection { .. } => report.has_start = true,
+            Payload::TableSection(tables) => {
+                for table in tables {
+                    let declared = table.map_err(invalid)?.ty.initial;
+                    let max = u64::from(MAX_TABLE_ELEMENTS);
+                    if declared > max {
+                        return Err(LoadError::TableTooLarge { declared, max });
+                    }
+                }
+            }
             Payload::CodeSectionEntry(body) if !report.uses_memory_size_or_grow => {
                 let mut ops = body.get_operators_reader().map_err(invalid)?;
                 while !ops.eof() {
@@ -51,7 +72,13 @@ mod tests {
     fn finds_start_and_memory_instructions() {
         let plain = wat::parse_str(r#"(module (memory 1) (func (drop (i32.load (i32.const 0)))))"#)
             .unwrap();
-        assert_eq!(scan(&plain).unwrap(), ScanReport::default());
+        assert_eq!(
+            scan(&plain).unwrap(),
+            ScanReport {
+                wasm_len: plain.len(),
+                ..ScanReport::default()
+            }
+        );
         let grow =
             wat::parse_str(r#"(module (memory 1) (func (drop (memory.grow (i32.const 1)))))"#)
                 .unwrap();

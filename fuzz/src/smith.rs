@@ -1,7 +1,7 @@
 //! `executor_modules`: wasm-smith modules shaped like Substrate runtimes of either ABI.
 //!
 //! The wasm-smith [`config`] allows only Substrate's feature set (MVP + mutable globals + sign
-//! extension + saturating float-to-int) and imports drawn from the host API: every registry
+//! extension; no saturating float-to-int, which sc-executor cannot read) and imports drawn from the host API: every registry
 //! function the module's mode may import ([`functions_for`], by `HostFunction::style()`), each
 //! with its own signature. The required exports follow the mode:
 //! - classic (abi.md §2): imports `env.memory` too, exports an entry `(i32, i32) -> i64` named
@@ -106,7 +106,7 @@ pub fn config(mode: HostMode, max_memory_pages: u64) -> wasm_smith::Config {
         custom_page_sizes_enabled: false,
         extended_const_enabled: false,
         wide_arithmetic_enabled: false,
-        saturating_float_to_int_enabled: true,
+        saturating_float_to_int_enabled: false,
         sign_extension_ops_enabled: true,
         allow_floats: true,
         min_memories: 1,

@@ -225,5 +225,11 @@ pub fn invoke(
         .stats
         .bytes_out
         .saturating_add(traffic_after.1.saturating_sub(traffic_before.1));
+    let work = crate::cost::HostWork {
+        bytes_in: traffic_after.0.saturating_sub(traffic_before.0),
+        bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
+        root_entries: std::mem::take(&mut state.root_entries),
+    };
+    state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
     outcome.map_err(|cause| cause.at(function.name()))
 }

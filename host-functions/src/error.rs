@@ -112,6 +112,13 @@ pub enum HostErrorCause {
     /// `ext_input_read_version_1` called a second time: the input is delivered once.
     #[error("the call's input was already read")]
     InputAlreadyRead,
+    /// The call's storage writes (keys and values set or appended) passed the per-call limit
+    /// ([`crate::MAX_STORAGE_WRITE_BYTES_PER_CALL`] by default).
+    #[error("storage writes of this call exceed the limit of {limit} bytes")]
+    StorageWriteLimit {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// An external host function (`crate::invoke_external`) failed with this message.
     #[error("{0}")]
     External(String),

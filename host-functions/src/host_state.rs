@@ -21,6 +21,12 @@ use crate::stats::HostCallStats;
 use crate::storage::{StateVersion, StorageState};
 use crate::style::HostMode;
 
+/// The default bound on the bytes one call may write to storage (keys plus values set or
+/// appended, top and child tries), so that storage writes cannot grow host memory without
+/// bound: 1 GiB, far above any real block or genesis build. Deterministic: it counts what the
+/// runtime asked to write, whatever the overlay does with it.
+pub const MAX_STORAGE_WRITE_BYTES_PER_CALL: u64 = 1 << 30;
+
 /// Everything a call's host functions mutate. Owned and `Send + 'static`.
 pub struct HostState {
     pub(crate) allocator: HostAllocator,
@@ -36,6 +42,13 @@ pub struct HostState {
     /// The continuation cursor of the last RFC-0145 prefix removal that left keys.
     pub(crate) last_cursor: Option<Vec<u8>>,
     pub(crate) stats: HostCallStats,
+    /// Fuel the host calls cost since the executor last took it ([`crate::cost`]).
+    pub(crate) pending_fuel: u64,
+    /// Pending storage changes covered by storage roots during the current host call.
+    pub(crate) root_entries: u64,
+    /// Bytes this call wrote to storage, and the limit ([`MAX_STORAGE_WRITE_BYTES_PER_CALL`]).
+    storage_written: u64,
+    storage_write_limit: u64,
     /// The lines the runtime logged (bounded, see [`crate::logs`]).
     pub(crate) logs: CallLogs,
     /// The keystore lent to the call, if any ([`HostState::set_keystore`]).
@@ -81,6 +94,10 @@ impl HostState {
             state_version: StateVersion::V1,
             last_cursor: None,
             stats: HostCallStats::default(),
+            pending_fuel: 0,
+            root_entries: 0,
+            storage_written: 0,
+            storage_write_limit: MAX_STORAGE_WRITE_BYTES_PER_CALL,
             logs: CallLogs::default(),
             keystore: None,
             use_dalek: false,
@@ -99,6 +116,47 @@ impl HostState {
         state.mode = HostMode::GuestAllocator;
         state.input = Some(input);
         state
+    }
+
+    /// Sets the bound on the bytes this call may write to storage (default
+    /// [`MAX_STORAGE_WRITE_BYTES_PER_CALL`]).
+    pub fn with_storage_write_limit(mut self, limit: u64) -> Self {
+        self.storage_write_limit = limit;
+        self
+    }
+
+    /// Counts `key` and `value` against the call's storage write limit, before they are
+    /// written.
+    pub(crate) fn count_storage_write(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<(), crate::HostErrorCause> {
+        let written = self
+            .storage_written
+            .saturating_add(key.len() as u64)
+            .saturating_add(value.len() as u64);
+        if written > self.storage_write_limit {
+            return Err(crate::HostErrorCause::StorageWriteLimit {
+                limit: self.storage_write_limit,
+            });
+        }
+        self.storage_written = written;
+        Ok(())
+    }
+
+    /// Counts a storage root's work for [`crate::cost`]: every pending change, top and child.
+    pub(crate) fn note_root(&mut self) {
+        let overlay = self.storage.overlay();
+        let entries =
+            overlay.top().len() + overlay.children().values().map(|c| c.len()).sum::<usize>();
+        self.root_entries = self.root_entries.saturating_add(entries as u64);
+    }
+
+    /// The fuel host calls have cost ([`crate::cost`]) since the last take; the executor
+    /// charges it to the call's budget after every host call.
+    pub fn take_pending_fuel(&mut self) -> u64 {
+        std::mem::take(&mut self.pending_fuel)
     }
 
     /// Sets the state version used where the host chooses it (`ext_storage_root_version_3`,

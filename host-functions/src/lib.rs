@@ -121,6 +121,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cost;
 mod dispatch;
 pub mod effects;
 mod error;
@@ -148,6 +149,7 @@ pub use functions::hashing::{digest, Algorithm as HashAlgorithm};
 pub use functions::rfc0145::decode_optional as decode_optional_integer;
 pub use host_allocator::{HostAllocator, INPUT_SITE, MAX_TRACE_EVENTS};
 pub use host_state::HostState;
+pub use host_state::MAX_STORAGE_WRITE_BYTES_PER_CALL;
 pub use keystore::{KeyTypeId, Keystore, KeystoreError, Scheme};
 pub use logs::{CallLogs, LogLine};
 #[cfg(feature = "memory-keystore")]

@@ -41,6 +41,10 @@ impl subexec_host_functions::ReadRuntimeVersion for Executor {
             format!("runtime version lookups nested more than {MAX_NESTED_VERSION_READS} deep")
         })?;
         let runtime = self.load(wasm).map_err(|e| e.to_string())?;
+        // Metered: decompressing, then `Core_version`, on the caller's budget (`host_fuel`).
+        if !crate::host_fuel::charge_decompression(runtime.prepared.scan.wasm_len) {
+            return Err("out of fuel".into());
+        }
         runtime.version_bytes().map_err(|e| e.to_string())
     }
 }

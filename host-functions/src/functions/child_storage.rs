@@ -42,6 +42,7 @@ pub fn set(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> 
     let storage_key = args.bytes(memory, 0)?;
     let key = args.bytes(memory, 1)?;
     let value = args.bytes(memory, 2)?;
+    state.count_storage_write(&key, &value)?;
     state
         .storage
         .set(TrieId::DefaultChild(&storage_key), &key, Some(value));
@@ -142,6 +143,7 @@ fn root(
     storage_key: &[u8],
     version: StateVersion,
 ) -> Outcome {
+    state.note_root();
     // Computing a child root may write it into the main trie: allocate first.
     let ptr = super::allocate(&mut state.allocator, memory, 32)?;
     let root = state.storage.child_storage_root(storage_key, version)?;

@@ -61,6 +61,7 @@ pub fn read(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) ->
 pub fn set(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let key = args.bytes(memory, 0)?;
     let value = args.bytes(memory, 1)?;
+    state.count_storage_write(&key, &value)?;
     state.storage.set(TrieId::Main, &key, Some(value));
     Ok(None)
 }
@@ -109,11 +110,13 @@ pub fn clear_prefix_v2(
 pub fn append(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let key = args.bytes(memory, 0)?;
     let item = args.bytes(memory, 1)?;
+    state.count_storage_write(&key, &item)?;
     state.storage.append(&key, &item)?;
     Ok(None)
 }
 
 fn root(state: &mut HostState, memory: &mut impl Memory, version: StateVersion) -> Outcome {
+    state.note_root();
     let root = state.storage.storage_root(version)?;
     return_parts(&mut state.allocator, memory, &[&root])
 }

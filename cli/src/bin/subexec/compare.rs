@@ -5,6 +5,7 @@
 //! changes agree, and prints the Markdown table; `--svg FILE` also writes the ratio chart.
 //! Times are medians of `--runs` runs (the criterion bench `modes` is the reference for time).
 
+use crate::output::out;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -37,7 +38,7 @@ pub fn run(args: CompareArgs) -> Outcome {
             ));
         }
     }
-    print!("{}", render_table(&rows));
+    out!("{}", render_table(&rows));
     if let Some(path) = args.svg {
         std::fs::write(&path, render_svg(&rows)).map_err(|e| {
             Failure::caused(Kind::Other, format!("cannot write {}", path.display()), e)

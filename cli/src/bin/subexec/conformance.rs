@@ -2,6 +2,7 @@
 //! directory) and prints PASS/FAIL per vector with a diff of every mismatch. Exits 1 if any
 //! vector fails or cannot be run, 2 if a path cannot be read.
 
+use crate::output::outln;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -52,7 +53,7 @@ pub fn run(args: ConformanceArgs) -> Outcome {
         };
         match result {
             Ok(report) if report.passed() => {
-                println!(
+                outln!(
                     "PASS {} ({} calls) {}",
                     report.name,
                     report.calls,
@@ -61,23 +62,23 @@ pub fn run(args: ConformanceArgs) -> Outcome {
             }
             Ok(report) => {
                 failed += 1;
-                println!(
+                outln!(
                     "FAIL {} ({} mismatches) {}",
                     report.name,
                     report.mismatches.len(),
                     file.display()
                 );
                 for mismatch in &report.mismatches {
-                    println!("  {}", mismatch.to_string().replace('\n', "\n  "));
+                    outln!("  {}", mismatch.to_string().replace('\n', "\n  "));
                 }
             }
             Err(error) => {
                 failed += 1;
-                println!("ERROR {}: {}", file.display(), error_chain(&error));
+                outln!("ERROR {}: {}", file.display(), error_chain(&error));
             }
         }
     }
-    println!("{} of {total} vectors passed", total - failed);
+    outln!("{} of {total} vectors passed", total - failed);
     if failed > 0 {
         return Err(Failure::new(
             Kind::Other,

@@ -1,6 +1,7 @@
 //! `subexec inspect FILE`: what a runtime blob contains, without running it (except
 //! `Core_version` for a blob without version sections).
 
+use crate::output::{out, outln};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -58,12 +59,12 @@ pub fn run(args: InspectArgs) -> Outcome {
     let info = inspect(&source::blob(&args.file)?)?;
     if args.json {
         let document = to_json(&info);
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     } else {
-        print!("{}", describe(&info));
+        out!("{}", describe(&info));
     }
     Ok(())
 }

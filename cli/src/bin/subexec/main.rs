@@ -30,6 +30,7 @@ mod inspect;
 mod logger;
 mod memory_report;
 mod out_of_memory;
+mod output;
 mod progress;
 mod report;
 mod run;

@@ -16,6 +16,7 @@
 //! as an object when it ran out of memory). The exit code and the error on stderr are the same
 //! as without `--json`.
 
+use crate::output::{out, outln};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -122,7 +123,7 @@ pub fn run(args: RunArgs) -> Outcome {
         vec![(call, source::input(&args.input)?)]
     };
     if !args.json {
-        println!("{}", report::runtime_line(&chain, &origin));
+        outln!("{}", report::runtime_line(&chain, &origin));
     }
     let mut records = Vec::new();
     let total = calls.len();
@@ -155,7 +156,7 @@ pub fn run(args: RunArgs) -> Outcome {
                     // (the failed call changed nothing). The error also goes to stderr.
                     records.push(record);
                     let document = report::json_run(&chain, records);
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&document).unwrap_or_default()
                     );
@@ -189,24 +190,26 @@ pub fn run(args: RunArgs) -> Outcome {
             records.push(record);
         } else {
             match summary {
-                Some(summary) => println!("{method}: {summary}"),
-                None => println!("{method}:"),
+                Some(summary) => outln!("{method}: {summary}"),
+                None => outln!("{method}:"),
             }
-            print!("{}", report::text(&done));
-            print!("{extra_text}");
+            out!("{}", report::text(&done));
+            out!("{extra_text}");
         }
+    }
+    // Every call succeeded: save before the last output, so that a closed or full stdout
+    // (exit 1) cannot drop the run's changes.
+    if let Some(path) = &args.state {
+        source::save_state(path, chain.state())?;
     }
     if args.json {
         let document = report::json_run(&chain, records);
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     } else {
-        println!("{}", report::root_line(&chain));
-    }
-    if let Some(path) = &args.state {
-        source::save_state(path, chain.state())?;
+        outln!("{}", report::root_line(&chain));
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! (`subexec_cli::upgrade`), and how the two differ: versions, runtime APIs, host
 //! functions each needs that subexec lacks, ABI mode.
 
+use crate::output::{out, outln};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -32,7 +33,7 @@ fn field(text: &mut String, name: &str, old: impl ToString, new: impl ToString) 
 pub fn run(args: UpgradeCheckArgs) -> Outcome {
     let (old_code, new_code) = (source::blob(&args.old)?, source::blob(&args.new)?);
     let (old, new) = (inspect(&old_code)?, inspect(&new_code)?);
-    print!("{}", compare(&old, &new));
+    out!("{}", compare(&old, &new));
     let old_version = old
         .version
         .as_ref()
@@ -43,11 +44,11 @@ pub fn run(args: UpgradeCheckArgs) -> Outcome {
         .build();
     match check_upgrade(&executor, old_version, &new_code) {
         Ok(_) => {
-            println!("verdict: upgrade allowed");
+            outln!("verdict: upgrade allowed");
             Ok(())
         }
         Err(refusal) => {
-            println!("verdict: upgrade refused");
+            outln!("verdict: upgrade refused");
             Err(Failure::caused(Kind::Other, "upgrade refused", refusal))
         }
     }

@@ -1,5 +1,6 @@
 //! `subexec version FILE`: a runtime's version (embedded sections, else `Core_version`).
 
+use crate::output::out;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -18,7 +19,7 @@ pub struct VersionArgs {
 /// Runs `subexec version`.
 pub fn run(args: VersionArgs) -> Outcome {
     let version = read_version(&source::blob(&args.file)?)?;
-    print!("{}", describe(&version));
+    out!("{}", describe(&version));
     Ok(())
 }
 
