@@ -33,7 +33,7 @@ pub const HEAP: HeapAllocStrategy = HeapAllocStrategy::Dynamic {
 pub fn executor() -> Executor {
     Executor::builder()
         .heap_alloc_strategy(HEAP)
-        .fuel(Some(u64::MAX / 2))
+        .fuel(Some(crate::limits::DEFAULT_CALL_FUEL))
         .build()
 }
 

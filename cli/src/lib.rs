@@ -11,6 +11,8 @@
 //! - [`comparison`]: the same workloads in both modes (`subexec compare`, `docs/MODES.md`).
 //! - [`upgrade`]: [`upgrade::Chain`], calls over committed state with runtime upgrades.
 //! - [`conformance`]: the JSON conformance-vector format and its runner.
+//! - [`text`]: foreign text (panic messages, logs, names) made safe to print on one line.
+//! - [`limits`]: the default fuel budgets of every subcommand that runs guest code.
 //! - [`diagnostics`]: heap maps and validator-budget emulation over an allocation trace
 //!   (`docs/MEMORY-DIAGNOSTICS.md`; the trace and the out-of-memory diagnosis themselves are
 //!   the executor's).
@@ -23,4 +25,6 @@ pub mod comparison;
 pub mod conformance;
 pub mod demo;
 pub mod diagnostics;
+pub mod limits;
+pub mod text;
 pub mod upgrade;

@@ -86,13 +86,13 @@ fn bad_input_exits_2_with_the_cause_chain() {
     let out = subexec(&["run", "--runtime", missing.to_str().unwrap()]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.starts_with("error: cannot load the runtime\n"),
+        out.stderr.starts_with("error: cannot load the runtime: "),
         "{}",
         out.stderr
     );
     assert!(
         out.stderr
-            .contains("caused by: runtime requires host functions that are not provided"),
+            .contains(": runtime requires host functions that are not provided"),
         "{}",
         out.stderr
     );
@@ -123,7 +123,7 @@ fn a_runtime_panic_exits_3() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(
         out.stderr.trim_end(),
-        "error: `HostApi_panic` failed\n  caused by: Runtime panicked: boom"
+        "error: `HostApi_panic` failed: Runtime panicked: boom"
     );
 }
 
@@ -384,7 +384,7 @@ fn running_out_of_fuel_exits_3_and_saves_no_state() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(
         out.stderr.trim_end(),
-        "error: `Demo_initialize` failed\n  caused by: out of fuel (budget 1000)"
+        "error: `Demo_initialize` failed: out of fuel (budget 1000)"
     );
     assert!(!state.exists());
 }

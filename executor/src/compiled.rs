@@ -149,7 +149,7 @@ struct Compiled {
 /// Rewrites (see [`crate::rewrite`]) and compiles `wasm` on a new engine of its own (see the
 /// module docs).
 fn compile(config: &wasmi::Config, wasm: &[u8]) -> Result<Compiled, LoadError> {
-    let invalid = |e: wasmi::Error| LoadError::InvalidWasm(e.to_string());
+    let invalid = |e: wasmi::Error| crate::error::invalid_wasm(e);
     let engine = Engine::new(config);
     let rewrite_error = match export_mutable_globals(wasm) {
         Ok(rewritten) => match import_defined_memory(&rewritten.wasm) {

@@ -11,6 +11,14 @@ use crate::version::VersionDecodeError;
 mod out_of_memory;
 pub use out_of_memory::OutOfMemory;
 
+/// [`LoadError::InvalidWasm`] from a parser's or the engine's message, on one line: some of
+/// their messages embed pretty-printed `Debug` values (wasmparser's bad-magic message prints
+/// two byte arrays one element a line), and a load error is read by people and logged by nodes.
+pub(crate) fn invalid_wasm(message: impl std::fmt::Display) -> LoadError {
+    let message = message.to_string();
+    LoadError::InvalidWasm(message.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Why a runtime blob cannot be loaded.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {

@@ -463,7 +463,10 @@ pub(crate) fn instantiation_message(error: &wasmi::Error) -> String {
         ErrorKind::Instantiation(InstantiationError::ImportTypeMismatch {
             name, expected, ..
         }) => {
-            format!("import {name} type mismatch: expected {expected:?}")
+            format!(
+                "import {name} type mismatch: expected {}",
+                crate::linker::describe_extern_type(expected)
+            )
         }
         _ => error.to_string(),
     }

@@ -411,6 +411,35 @@ pub(crate) fn describe_signature(sig: &Signature) -> String {
     format!("({}) -> {}", params.join(", "), result)
 }
 
+/// One-line rendering of what an import or export is (`memory of 17 pages, maximum 18`):
+/// error messages never carry wasmi's `Debug` dumps.
+pub(crate) fn describe_extern_type(ty: &wasmi::ExternType) -> String {
+    let maximum = |max: Option<u64>| max.map_or_else(|| "none".to_string(), |m| m.to_string());
+    match ty {
+        wasmi::ExternType::Func(f) => format!("function {}", describe_func_type(f)),
+        wasmi::ExternType::Memory(m) => format!(
+            "memory of {} pages, maximum {}",
+            m.minimum(),
+            maximum(m.maximum())
+        ),
+        wasmi::ExternType::Global(g) => format!(
+            "{} global {}",
+            if g.mutability().is_mut() {
+                "mutable"
+            } else {
+                "immutable"
+            },
+            format!("{:?}", g.content()).to_lowercase()
+        ),
+        wasmi::ExternType::Table(t) => format!(
+            "table of {} {} elements, maximum {}",
+            t.minimum(),
+            format!("{:?}", t.element()).to_lowercase(),
+            maximum(t.maximum())
+        ),
+    }
+}
+
 /// `(i32, i64) -> i64` style rendering of a wasm function type.
 pub(crate) fn describe_func_type(ty: &FuncType) -> String {
     let params: Vec<String> = ty

@@ -27,9 +27,19 @@ pub(crate) struct ScanReport {
     pub wasm_len: usize,
 }
 
+/// The four bytes every binary wasm module starts with.
+const WASM_MAGIC: &[u8] = b"\0asm";
+
 /// Scans `wasm` (already known to be well formed or about to be rejected by validation).
 pub(crate) fn scan(wasm: &[u8]) -> Result<ScanReport, LoadError> {
-    let invalid = |e: wasmparser::BinaryReaderError| LoadError::InvalidWasm(e.to_string());
+    if !wasm.starts_with(WASM_MAGIC) {
+        let start = &wasm[..wasm.len().min(WASM_MAGIC.len())];
+        return Err(LoadError::InvalidWasm(format!(
+            "not a wasm binary: it starts with 0x{} where a module starts with 0x0061736d (`\\0asm`)",
+            hex::encode(start)
+        )));
+    }
+    let invalid = |e: wasmparser::BinaryReaderError| crate::error::invalid_wasm(e);
     let mut report = ScanReport {
         wasm_len: wasm.len(),
         ..ScanReport::default()

@@ -26,7 +26,7 @@ pub struct Vector {
     /// Link host functions the runtime imports but the host lacks as trapping stubs.
     #[serde(default)]
     pub allow_missing_host_functions: bool,
-    /// Fuel budget of each call; absent: unmetered (and `fuel` expectations are not allowed).
+    /// Fuel budget of each call; absent: [`crate::limits::DEFAULT_CALL_FUEL`].
     #[serde(default)]
     pub fuel: Option<u64>,
     /// Main-trie entries written over the runtime's state before the first call.

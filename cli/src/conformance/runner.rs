@@ -121,7 +121,9 @@ pub fn run_file(path: &Path) -> Result<Report, ConformanceError> {
 /// A field is invalid or the starting runtime cannot be set up; mismatches are not errors.
 pub fn run_vector(vector: &Vector, base: &Path) -> Result<Report, ConformanceError> {
     let executor = Executor::builder()
-        .fuel(vector.fuel)
+        .fuel(Some(
+            vector.fuel.unwrap_or(crate::limits::DEFAULT_CALL_FUEL),
+        ))
         .allow_missing_host_functions(vector.allow_missing_host_functions)
         .build();
     let (code, mut top, children) = runtime_state(&vector.runtime, base)?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use subexec_cli::conformance::run_file;
 use subexec_cli::conformance::runner::error_chain;
+use subexec_cli::text::one_line;
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::progress::Progress;
@@ -21,7 +22,9 @@ pub struct ConformanceArgs {
 }
 
 fn expand(path: &Path) -> Outcome<Vec<PathBuf>> {
-    if !path.is_dir() {
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| Failure::input(format!("cannot read `{}`", path.display()), e))?;
+    if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let entries = std::fs::read_dir(path)
@@ -68,13 +71,20 @@ pub fn run(args: ConformanceArgs) -> Outcome {
                     report.mismatches.len(),
                     file.display()
                 );
+                // Mismatches quote what the runtime returned: each line escaped and bounded.
                 for mismatch in &report.mismatches {
-                    outln!("  {}", mismatch.to_string().replace('\n', "\n  "));
+                    for line in mismatch.to_string().lines() {
+                        outln!("  {}", one_line(line));
+                    }
                 }
             }
             Err(error) => {
                 failed += 1;
-                outln!("ERROR {}: {}", file.display(), error_chain(&error));
+                outln!(
+                    "ERROR {}: {}",
+                    file.display(),
+                    one_line(&error_chain(&error))
+                );
             }
         }
     }

@@ -1,4 +1,4 @@
-//! How the command line fails: one line naming what went wrong, then its cause chain, and an
+//! How the command line fails: one line naming what went wrong and its cause chain, and an
 //! exit code that says whose fault it was.
 //!
 //! | code | meaning |
@@ -11,6 +11,7 @@
 use std::error::Error;
 use std::process::ExitCode;
 
+use subexec_cli::text::one_line;
 use subexec_cli::upgrade::ChainError;
 use subexec_executor::{CallError, VersionError};
 
@@ -81,9 +82,16 @@ impl Failure {
         }
     }
 
-    /// A version that could not be read (calling `Core_version` failed: the runtime's fault).
+    /// A version that could not be read: a blob without a usable `Core_version` export is bad
+    /// input (as an unknown entry point is), a `Core_version` that fails is the runtime's fault.
     pub fn version(error: VersionError) -> Self {
-        Failure::caused(Kind::Runtime, "cannot read the runtime's version", error)
+        let kind = match &error {
+            VersionError::Call(
+                CallError::MissingExport(_) | CallError::BadEntrySignature { .. },
+            ) => Kind::BadInput,
+            _ => Kind::Runtime,
+        };
+        Failure::caused(kind, "cannot read the runtime's version", error)
     }
 
     /// The exit code.
@@ -95,15 +103,37 @@ impl Failure {
         })
     }
 
-    /// `error: MESSAGE` then one `  caused by: …` line per cause.
+    /// `error: MESSAGE: CAUSE: CAUSE…` on one line. Every part may carry text a runtime or a
+    /// file chose (a panic message, a name), so each is printed through
+    /// [`subexec_cli::text::one_line`]: no newline, escape code or unbounded length. A cause
+    /// that carries a report (an out-of-memory diagnosis) contributes its error; the report
+    /// follows the error line, each line escaped the same way.
     pub fn render(&self) -> String {
-        let mut text = format!("error: {}", self.message);
+        let mut text = format!("error: {}", one_line(&self.message));
+        let mut report = String::new();
         let mut next: Option<&dyn Error> = self.cause.as_deref();
         while let Some(cause) = next {
-            text.push_str(&format!("\n  caused by: {cause}"));
+            // The diagnosis is subexec's own multi-line report; every other message is one line
+            // whatever it contains.
+            let message = match cause.downcast_ref::<CallError>() {
+                Some(CallError::OutOfMemory(out_of_memory)) => {
+                    for line in out_of_memory.diagnosis.to_string().lines() {
+                        report.push('\n');
+                        report.push_str(&one_line(line));
+                    }
+                    out_of_memory.error.to_string()
+                }
+                _ => cause.to_string(),
+            };
+            let part = one_line(&message);
+            // A cause the line already ends with (`{0}` in a thiserror message) is not repeated.
+            if !text.ends_with(part.as_ref()) {
+                text.push_str(": ");
+                text.push_str(&part);
+            }
             next = cause.source();
         }
-        text
+        text + &report
     }
 }
 

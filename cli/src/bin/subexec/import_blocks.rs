@@ -49,8 +49,8 @@ pub struct ImportBlocksArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
-    /// Fuel budget of each block (default: unmetered).
-    #[arg(long, value_name = "N")]
+    /// Fuel budget of each block (every block is metered; raise it for heavier work).
+    #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_CALL_FUEL_ARG)]
     fuel: Option<u64>,
     /// Link unknown host functions as stubs that trap when called.
     #[arg(long)]

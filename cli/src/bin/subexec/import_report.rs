@@ -9,6 +9,7 @@
 //! | not the head's successor, wrong parent, a `:code` that does not load | 2 |
 
 use std::time::Duration;
+use subexec_cli::text::one_line;
 
 use serde_json::{json, Value};
 use subexec_cli::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
@@ -124,7 +125,7 @@ pub fn summary(importer: &Importer, blocks: usize, elapsed: Duration) -> String 
     let head = importer.head();
     format!(
         "runtime: {} (spec_version {}), code {}\nimported {blocks} blocks in {:.3} s ({:.1} blocks/s)\nhead: {}\nstate root ({:?}): {}\n",
-        version.spec_name,
+        one_line(&version.spec_name),
         version.spec_version,
         hex0x(&importer.runtime().code_hash()),
         elapsed.as_secs_f64(),

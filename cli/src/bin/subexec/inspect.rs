@@ -10,6 +10,8 @@ use subexec_executor::{blake2_256, Executor, LoadError, RuntimeVersion};
 use wasmi::{ExternType, FuncType, Module};
 use wasmparser::{ExternalKind, Operator, Parser, Payload};
 
+use subexec_cli::text::one_line;
+
 use crate::failure::{Failure, Kind, Outcome};
 use crate::source;
 
@@ -24,6 +26,9 @@ pub struct InspectArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// Fuel budget of `Core_version` (nested version reads included).
+    #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_VERSION_FUEL_ARG)]
+    fuel: u64,
 }
 
 /// What `inspect` learns about a blob.
@@ -56,7 +61,7 @@ pub struct Info {
 
 /// Runs `subexec inspect`.
 pub fn run(args: InspectArgs) -> Outcome {
-    let info = inspect(&source::blob(&args.file)?)?;
+    let info = inspect(&source::blob(&args.file)?, args.fuel)?;
     if args.json {
         let document = to_json(&info);
         outln!(
@@ -83,7 +88,7 @@ fn extern_type(ty: &ExternType) -> String {
 }
 
 /// Inspects a blob (raw or compressed).
-pub fn inspect(blob: &[u8]) -> Outcome<Info> {
+pub fn inspect(blob: &[u8], fuel: u64) -> Outcome<Info> {
     let wasm = decompress(blob, CODE_BLOB_BOMB_LIMIT)
         .map_err(|e| Failure::input("cannot decompress the blob", e))?;
     if !wasm.starts_with(WASM_MAGIC) {
@@ -140,6 +145,7 @@ pub fn inspect(blob: &[u8]) -> Outcome<Info> {
     };
     let version = Executor::builder()
         .allow_missing_host_functions(true)
+        .fuel(Some(fuel))
         .build()
         .load(blob)
         .map_err(|e| e.to_string())
@@ -298,34 +304,35 @@ pub fn describe(info: &Info) -> String {
         info.wasm_len,
         hex::encode(info.code_hash),
         info.mode,
-        info.memory,
+        one_line(&info.memory),
         info.heap_base.map_or("not exported".to_string(), |b| b.to_string()),
     );
     match &info.version {
         Ok(v) => text.push_str(&format!(
             "version:    {} spec_version {}\n",
-            v.spec_name, v.spec_version
+            one_line(&v.spec_name),
+            v.spec_version
         )),
-        Err(e) => text.push_str(&format!("version:    unreadable: {e}\n")),
+        Err(e) => text.push_str(&format!("version:    unreadable: {}\n", one_line(e))),
     }
     if !info.missing_host_functions.is_empty() {
         text.push_str(&format!(
             "missing host functions ({}): {}\n",
             info.missing_host_functions.len(),
-            info.missing_host_functions.join(", ")
+            one_line(&info.missing_host_functions.join(", "))
         ));
     }
     text.push_str(&format!("sections ({}):\n", info.sections.len()));
     for (name, size) in &info.sections {
-        text.push_str(&format!("  {name}: {size} bytes\n"));
+        text.push_str(&format!("  {}: {size} bytes\n", one_line(name)));
     }
     text.push_str(&format!("imports ({}):\n", info.imports.len()));
     for (name, ty) in &info.imports {
-        text.push_str(&format!("  {name}: {ty}\n"));
+        text.push_str(&format!("  {}: {ty}\n", one_line(name)));
     }
     text.push_str(&format!("exports ({}):\n", info.exports.len()));
     for (name, ty) in &info.exports {
-        text.push_str(&format!("  {name}: {ty}\n"));
+        text.push_str(&format!("  {}: {ty}\n", one_line(name)));
     }
     text
 }

@@ -13,6 +13,7 @@
 //! different fuel, when it logs more).
 
 use std::io::Write;
+use subexec_cli::text::{one_line, one_line_within, MAX_LOG_MESSAGE_BYTES};
 
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -86,13 +87,15 @@ impl Log for StderrLogger {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
+            // A runtime chooses its targets and messages: one escaped, bounded line each.
+            let (target, message) = (record.target(), record.args().to_string());
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
                 err,
                 "{} {}: {}",
                 record.level(),
-                record.target(),
-                record.args()
+                one_line(target),
+                one_line_within(&message, MAX_LOG_MESSAGE_BYTES)
             );
         }
     }

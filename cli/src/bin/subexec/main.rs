@@ -16,8 +16,8 @@
 //!
 //! `-l/--log TARGET=LEVEL` (any subcommand) installs the logger (`logger`).
 //!
-//! Errors are printed as `error: WHAT` followed by one `caused by:` line per cause; the exit
-//! codes are listed in `failure`.
+//! Errors are printed on one line, `error: WHAT: CAUSE: …`, foreign text escaped and
+//! bounded (`subexec_cli::text`); the exit codes are listed in `failure`.
 
 mod compare;
 mod conformance;

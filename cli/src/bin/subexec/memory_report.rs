@@ -13,9 +13,27 @@ use serde_json::{json, Value};
 use subexec_allocator::{profile, HeapProfile};
 use subexec_cli::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
 use subexec_cli::diagnostics::heap_map::{self, human_bytes};
-use subexec_executor::AllocationTrace;
+use subexec_executor::{AllocationTrace, RuntimeMode};
 
 use crate::failure::{Failure, Kind, Outcome};
+
+/// Why a call asked to be traced has no trace, for stderr: a guest-allocator runtime's heap is
+/// its own, and a classic call that made more than
+/// [`MAX_TRACE_EVENTS`](subexec_host_functions::MAX_TRACE_EVENTS) allocator operations outgrew the
+/// trace (recording stops; the call itself is unaffected).
+pub fn no_trace_note(method: &str, mode: RuntimeMode) -> String {
+    match mode {
+        RuntimeMode::GuestAllocator => format!(
+            "note: no heap report or memory budget for `{method}`: a guest-allocator (RFC-0145) \
+             runtime manages its heap itself, the host records nothing"
+        ),
+        RuntimeMode::Classic => format!(
+            "note: no heap report or memory budget for `{method}`: it made more than {} \
+             allocator operations, more than a trace holds",
+            subexec_host_functions::MAX_TRACE_EVENTS
+        ),
+    }
+}
 
 /// Where the heap map of call `index` (0-based) of `total` goes.
 pub fn heap_map_path(file: &Path, index: usize, total: usize, method: &str) -> PathBuf {

@@ -1,6 +1,7 @@
 //! What `run` prints about each call: text for people, JSON (`--json`) for programs.
 
 use serde_json::{json, Map, Value};
+use subexec_cli::text::one_line;
 use subexec_cli::upgrade::{Chain, ChainCall};
 use subexec_executor::storage::{StorageChanges, TrieChanges};
 use subexec_executor::AllocationStats;
@@ -39,7 +40,7 @@ pub fn text(done: &ChainCall) -> String {
     if let Some(upgrade) = &done.upgrade {
         text.push_str(&format!(
             "  upgrade: {} spec_version {} -> {}, code {}, heap {:?}\n",
-            upgrade.to.spec_name,
+            one_line(&upgrade.to.spec_name),
             upgrade.from.spec_version,
             upgrade.to.spec_version,
             hex0x(&upgrade.code_hash),
@@ -54,7 +55,7 @@ pub fn runtime_line(chain: &Chain, origin: &str) -> String {
     let version = chain.version();
     format!(
         "runtime: {} (spec_version {}), {origin}, code {}",
-        version.spec_name,
+        one_line(&version.spec_name),
         version.spec_version,
         hex0x(&chain.runtime().code_hash())
     )

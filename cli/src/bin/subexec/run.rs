@@ -54,8 +54,8 @@ pub struct RunArgs {
     /// Dynamic heap, growing up to the wasm32 limit.
     #[arg(long)]
     dynamic_heap: bool,
-    /// Fuel budget of each call (default: unmetered).
-    #[arg(long, value_name = "N")]
+    /// Fuel budget of each call (every call is metered; raise it for heavier work).
+    #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_CALL_FUEL_ARG)]
     fuel: Option<u64>,
     /// Link unknown host functions as stubs that trap when called.
     #[arg(long)]
@@ -128,6 +128,7 @@ pub fn run(args: RunArgs) -> Outcome {
     let mut records = Vec::new();
     let total = calls.len();
     for (index, (method, input)) in calls.into_iter().enumerate() {
+        let mode = chain.runtime().mode();
         let result = {
             let _progress = Progress::start(format!("{method} running"));
             chain.call_with(&method, &input, &options)
@@ -179,6 +180,8 @@ pub fn run(args: RunArgs) -> Outcome {
                 extra_text.push_str(&text);
                 extra_json.push(("memory_budget", value));
             }
+        } else if args.heap_report.is_some() || args.memory_budget.is_some() {
+            eprintln!("{}", memory_report::no_trace_note(&method, mode));
         }
         if args.json {
             let mut record = report::json_call(&method, summary, &done);

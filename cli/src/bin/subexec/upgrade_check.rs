@@ -5,6 +5,7 @@
 use crate::output::{out, outln};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use subexec_cli::text::one_line;
 
 use clap::Args;
 use subexec_cli::upgrade::check_upgrade;
@@ -21,10 +22,17 @@ pub struct UpgradeCheckArgs {
     old: PathBuf,
     /// The candidate (blob or raw chain spec).
     new: PathBuf,
+    /// Fuel budget of each `Core_version` call (nested version reads included).
+    #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_VERSION_FUEL_ARG)]
+    fuel: u64,
 }
 
 fn field(text: &mut String, name: &str, old: impl ToString, new: impl ToString) {
-    let (old, new) = (old.to_string(), new.to_string());
+    // Names and versions come from the runtimes: escaped.
+    let (old, new) = (
+        one_line(&old.to_string()).into_owned(),
+        one_line(&new.to_string()).into_owned(),
+    );
     let mark = if old == new { " " } else { "*" };
     text.push_str(&format!("{mark} {name:<20} {old:<28} {new}\n"));
 }
@@ -32,7 +40,10 @@ fn field(text: &mut String, name: &str, old: impl ToString, new: impl ToString) 
 /// Runs `subexec upgrade-check`; a refused upgrade exits with code 1.
 pub fn run(args: UpgradeCheckArgs) -> Outcome {
     let (old_code, new_code) = (source::blob(&args.old)?, source::blob(&args.new)?);
-    let (old, new) = (inspect(&old_code)?, inspect(&new_code)?);
+    let (old, new) = (
+        inspect(&old_code, args.fuel)?,
+        inspect(&new_code, args.fuel)?,
+    );
     out!("{}", compare(&old, &new));
     let old_version = old
         .version
@@ -41,6 +52,7 @@ pub fn run(args: UpgradeCheckArgs) -> Outcome {
     // Missing host functions are reported above; the check itself links them as stubs.
     let executor = Executor::builder()
         .allow_missing_host_functions(true)
+        .fuel(Some(args.fuel))
         .build();
     match check_upgrade(&executor, old_version, &new_code) {
         Ok(_) => {

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use subexec_executor::{Executor, RuntimeVersion};
 
+use subexec_cli::text::one_line;
+
 use crate::failure::{Failure, Outcome};
 use crate::source;
 
@@ -14,20 +16,24 @@ use crate::source;
 pub struct VersionArgs {
     /// Runtime blob, or a raw chain spec (its `:code`).
     file: PathBuf,
+    /// Fuel budget of `Core_version` (nested version reads included).
+    #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_VERSION_FUEL_ARG)]
+    fuel: u64,
 }
 
 /// Runs `subexec version`.
 pub fn run(args: VersionArgs) -> Outcome {
-    let version = read_version(&source::blob(&args.file)?)?;
+    let version = read_version(&source::blob(&args.file)?, args.fuel)?;
     out!("{}", describe(&version));
     Ok(())
 }
 
 /// Loads `code` (host functions it lacks become stubs: the version needs none of them) and
-/// reads its version.
-pub fn read_version(code: &[u8]) -> Outcome<RuntimeVersion> {
+/// reads its version within `fuel`.
+pub fn read_version(code: &[u8], fuel: u64) -> Outcome<RuntimeVersion> {
     let executor = Executor::builder()
         .allow_missing_host_functions(true)
+        .fuel(Some(fuel))
         .build();
     let runtime = executor
         .load(code)
@@ -35,12 +41,12 @@ pub fn read_version(code: &[u8]) -> Outcome<RuntimeVersion> {
     runtime.version().map_err(Failure::version)
 }
 
-/// The version, one field a line.
+/// The version, one field a line (the names escaped: the runtime chose them).
 pub fn describe(version: &RuntimeVersion) -> String {
     let mut text = format!(
         "spec_name:           {}\nimpl_name:           {}\nauthoring_version:   {}\nspec_version:        {}\nimpl_version:        {}\ntransaction_version: {}\nsystem_version:      {}\napis:\n",
-        version.spec_name,
-        version.impl_name,
+        one_line(&version.spec_name),
+        one_line(&version.impl_name),
         version.authoring_version,
         version.spec_version,
         version.impl_version,
