@@ -351,3 +351,36 @@ fn without_the_set_the_functions_are_missing() {
     expected.sort();
     assert_eq!(names, expected);
 }
+
+/// Added functions are priced like built-in ones (`subexec_host_functions::cost`): per call
+/// and per byte copied across the boundary, taken from the call's fuel budget.
+#[test]
+fn added_functions_pay_fuel_per_byte() {
+    use subexec_host_functions::cost::{BYTE_IN_FUEL, BYTE_OUT_FUEL};
+    let runtime = Executor::builder()
+        .host_functions(added())
+        .fuel(Some(10_000_000))
+        .build()
+        .load(&wasm())
+        .expect("the test runtime loads");
+    let fuel = |len: usize| {
+        call(&runtime, "reverse", &vec![1; len])
+            .expect("reverses")
+            .fuel_consumed
+            .expect("metered")
+    };
+    // `reverse` reads `len` bytes and writes `len` bytes back; the wasm around it is the same.
+    let (short, long) = (fuel(10), fuel(100_010));
+    assert_eq!(long - short, 100_000 * (BYTE_IN_FUEL + BYTE_OUT_FUEL));
+    // A budget that pays for the wasm but not for the copy runs out in the host call.
+    let tight = Executor::builder()
+        .host_functions(added())
+        .fuel(Some(short + 100_000))
+        .build()
+        .load(&wasm())
+        .expect("the test runtime loads");
+    assert!(matches!(
+        tight.call(&mut storage(), "reverse", &vec![1; 100_010]),
+        Err(CallError::OutOfFuel { .. })
+    ));
+}

@@ -204,6 +204,14 @@ pub fn invoke_external(
     });
     let traffic_after = crate::stats::traffic();
     state.stats.add_traffic(traffic_before, traffic_after);
+    // Priced as a built-in function is (`crate::cost`): per call and per byte it copied
+    // across the boundary through its `FunctionContext`.
+    let work = crate::cost::HostWork {
+        bytes_in: traffic_after.0.saturating_sub(traffic_before.0),
+        bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
+        root_entries: 0,
+    };
+    state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
     result
 }
 

@@ -207,10 +207,13 @@ pub(crate) fn external_func(
         move |mut caller: Caller<'_, StoreData>, params: &[Val], results: &mut [Val]| {
             // The import's type was checked against the signature at load.
             let args: Vec<Value> = params.iter().map(to_value).collect();
+            // Metered like a built-in function (`crate::host_fuel`).
+            let host_call = crate::host_fuel::HostCall::enter(&caller);
             let value = guarded(&mut caller, name, |state, guest| {
                 invoke_external(function, state, guest, &args)
             })?
             .map_err(|error| wasmi::Error::host(HostTrap::Failed(error)))?;
+            host_call.charge(&mut caller)?;
             if let (Some(value), Some(slot)) = (value, results.first_mut()) {
                 *slot = from_value(value);
             }
