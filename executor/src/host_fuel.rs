@@ -37,6 +37,8 @@ thread_local! {
 /// One host call in progress on a metered store; closes its scope when dropped.
 pub(crate) struct HostCall {
     metered: bool,
+    /// The store's fuel when the host call began (`None`: unmetered).
+    fuel_left: Option<u64>,
 }
 
 impl HostCall {
@@ -50,10 +52,22 @@ impl HostCall {
                         nested_spent: 0,
                     })
                 });
-                HostCall { metered: true }
+                HostCall {
+                    metered: true,
+                    fuel_left: Some(remaining),
+                }
             }
-            Err(_) => HostCall { metered: false },
+            Err(_) => HostCall {
+                metered: false,
+                fuel_left: None,
+            },
         }
+    }
+
+    /// The fuel the store had when the host call began (`None`: unmetered): work priced in
+    /// advance is refused if it costs more (`HostState::set_fuel_left`).
+    pub(crate) fn fuel_left(&self) -> Option<u64> {
+        self.fuel_left
     }
 
     /// Takes the host call's price and its nested runs' fuel from the store.

@@ -223,6 +223,9 @@ fn dispatch(
     args: &[Value],
 ) -> Result<Option<Value>, wasmi::Error> {
     let host_call = crate::host_fuel::HostCall::enter(caller);
+    if let Some(state) = caller.data_mut().host.as_mut() {
+        state.set_fuel_left(host_call.fuel_left());
+    }
     let timing = crate::host_time::start();
     let result = guarded(caller, function.name(), |state, guest| {
         invoke(function, state, guest, args)

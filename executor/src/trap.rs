@@ -30,6 +30,11 @@ pub(crate) fn classify(
                     (HostErrorCause::Panicked(message), _) => {
                         CallError::RuntimePanicked(message.clone())
                     }
+                    // Work priced in advance that the budget could not pay: out of fuel, as
+                    // if it had run and been charged.
+                    (HostErrorCause::OutOfFuel { .. }, _) => CallError::OutOfFuel {
+                        budget: fuel.unwrap_or(0),
+                    },
                     (_, Some(message)) => CallError::RuntimePanicked(message.to_string()),
                     _ => CallError::HostFunction(host_error.clone()),
                 };

@@ -260,3 +260,88 @@ fn storage_writes_per_call_are_limited() {
         1 << 30
     );
 }
+
+/// `set(key = input, value = [])`, or with input `[0xff, …]`: `clear_prefix([7])` then the
+/// storage root.
+const KEY_PATHS: &str = r#"(module
+  (import "env" "memory" (memory 17))
+  (import "env" "ext_storage_set_version_1" (func $set (param i64 i64)))
+  (import "env" "ext_storage_clear_prefix_version_1" (func $clear_prefix (param i64)))
+  (import "env" "ext_storage_root_version_2" (func $root (param i32) (result i64)))
+  (global (export "__heap_base") i32 (i32.const 1048576))
+  (data (i32.const 16) "\07")
+  (func (export "set") (param $ptr i32) (param $len i32) (result i64)
+    (call $set
+      (i64.or (i64.extend_i32_u (local.get $ptr)) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 32)))
+      (i64.const 0))
+    (i64.const 0))
+  (func (export "clear_and_root") (param $ptr i32) (param $len i32) (result i64)
+    (call $clear_prefix (i64.or (i64.const 16) (i64.shl (i64.const 1) (i64.const 32))))
+    (call $root (i32.const 1))))"#;
+
+fn key_paths(fuel: u64) -> Runtime {
+    Executor::builder()
+        .fuel(Some(fuel))
+        .build()
+        .load(&wat::parse_str(KEY_PATHS).unwrap())
+        .unwrap()
+}
+
+/// Keys that extend each other make a trie path as long as the key and `trie-db` work
+/// quadratic in it: a change pays its key's length squared (`cost::root_price`) when made.
+#[test]
+fn a_change_pays_for_its_key_path() {
+    use subexec_host_functions::cost::ROOT_KEY_SQUARE_DIVISOR;
+    let runtime = key_paths(u64::MAX / 2);
+    let set = |len: usize| {
+        runtime
+            .call(&mut empty_storage(), "set", &vec![7; len])
+            .unwrap()
+            .fuel_consumed
+            .unwrap()
+    };
+    let (short, long) = (set(1000), set(2000));
+    // The same instructions; 1000 more key bytes read, and the path's square.
+    assert_eq!(
+        long - short,
+        1000 * BYTE_IN_FUEL + (2000 * 2000 - 1000 * 1000) / ROOT_KEY_SQUARE_DIVISOR
+    );
+}
+
+/// A root over deletions of nested keys already in the state (priced only when the root is
+/// computed) is refused before the work when the budget cannot pay it: out of fuel at once,
+/// and exactly at its price it runs.
+#[test]
+fn a_root_is_refused_before_the_work_when_the_budget_cannot_pay() {
+    use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageState};
+    use subexec_host_functions::cost::root_price;
+    let keys = 300u64;
+    let nested: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = (1..=keys)
+        .map(|len| (vec![7; len as usize], vec![1]))
+        .collect();
+    let backend = std::sync::Arc::new(InMemoryBackend::new(
+        nested,
+        Default::default(),
+        StateVersion::V1,
+    ));
+    let squares: u64 = (1..=keys).map(|len| len * len).sum();
+    let price = root_price(keys, squares);
+    let run = |fuel: u64| {
+        key_paths(fuel)
+            .call(
+                &mut StorageState::new(backend.clone()),
+                "clear_and_root",
+                &[],
+            )
+            .map(|outcome| outcome.fuel_consumed.unwrap())
+    };
+    let consumed = run(u64::MAX / 2).unwrap();
+    assert!(consumed > price, "{consumed} <= {price}");
+    assert_eq!(run(consumed), Ok(consumed));
+    // One short of the root's price when the root is asked: refused, out of fuel.
+    assert!(matches!(
+        run(consumed - 1),
+        Err(CallError::OutOfFuel { budget }) if budget == consumed - 1
+    ));
+    assert!(matches!(run(price / 2), Err(CallError::OutOfFuel { .. })));
+}

@@ -12,7 +12,12 @@
 //!   keys and values stored, messages logged, blobs whose version is read);
 //! - [`BYTE_OUT_FUEL`] per byte copied into guest memory (values read, hashes, results);
 //! - [`ROOT_ENTRY_FUEL`] per pending change when a storage root is computed (each change is
-//!   a trie path to rehash);
+//!   a trie path to rehash), plus the square of its key's length over
+//!   [`ROOT_KEY_SQUARE_DIVISOR`]: a path to an `n`-byte key has up to `2n + 1` nodes and
+//!   `trie-db` copies the rest of the key at each, so keys that extend each other cost
+//!   `O(n²)` each (5 000 nested keys: 4·10¹⁰ byte², 18 s of trie work). The root's price is
+//!   known before the work and checked against the budget first ([`root_price`]), so such a
+//!   root fails out of fuel instead of running;
 //! - [`DECOMPRESSED_BYTE_FUEL`] per byte of a blob whose version `ext_misc_runtime_version`
 //!   reads, once decompressed, plus whatever its `Core_version` call spends (charged by the
 //!   executor, which runs it on the caller's remaining budget).
@@ -28,6 +33,9 @@ pub const BYTE_IN_FUEL: u64 = 1;
 pub const BYTE_OUT_FUEL: u64 = 1;
 /// Fuel per pending storage change when a storage root is computed.
 pub const ROOT_ENTRY_FUEL: u64 = 256;
+/// A storage root costs the squares of its pending keys' lengths divided by this (about the
+/// time per byte² `trie-db` spends on nested keys, in wasm-instruction units).
+pub const ROOT_KEY_SQUARE_DIVISOR: u64 = 4;
 /// Fuel per decompressed byte of a blob whose runtime version is looked up.
 pub const DECOMPRESSED_BYTE_FUEL: u64 = 1;
 
@@ -40,6 +48,16 @@ pub struct HostWork {
     pub bytes_out: u64,
     /// Pending storage changes a storage root covered.
     pub root_entries: u64,
+    /// The sum of the squared key lengths of those changes.
+    pub root_key_bytes_squared: u64,
+}
+
+/// What a storage root over `entries` pending changes whose key lengths squared sum to
+/// `key_bytes_squared` costs (saturating).
+pub fn root_price(entries: u64, key_bytes_squared: u64) -> u64 {
+    entries
+        .saturating_mul(ROOT_ENTRY_FUEL)
+        .saturating_add(key_bytes_squared / ROOT_KEY_SQUARE_DIVISOR)
 }
 
 impl HostWork {
@@ -48,7 +66,7 @@ impl HostWork {
         CALL_FUEL
             .saturating_add(self.bytes_in.saturating_mul(BYTE_IN_FUEL))
             .saturating_add(self.bytes_out.saturating_mul(BYTE_OUT_FUEL))
-            .saturating_add(self.root_entries.saturating_mul(ROOT_ENTRY_FUEL))
+            .saturating_add(root_price(self.root_entries, self.root_key_bytes_squared))
     }
 }
 
@@ -63,8 +81,12 @@ mod tests {
             bytes_in: 1000,
             bytes_out: 32,
             root_entries: 2,
+            root_key_bytes_squared: 100 * 100 + 20 * 20,
         };
-        assert_eq!(work.fuel(), CALL_FUEL + 1000 + 32 + 2 * ROOT_ENTRY_FUEL);
+        assert_eq!(
+            work.fuel(),
+            CALL_FUEL + 1000 + 32 + 2 * ROOT_ENTRY_FUEL + 10_400 / ROOT_KEY_SQUARE_DIVISOR
+        );
         let huge = HostWork {
             bytes_in: u64::MAX,
             ..HostWork::default()

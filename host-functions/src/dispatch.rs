@@ -229,6 +229,7 @@ pub fn invoke(
         bytes_in: traffic_after.0.saturating_sub(traffic_before.0),
         bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
         root_entries: std::mem::take(&mut state.root_entries),
+        root_key_bytes_squared: std::mem::take(&mut state.root_key_bytes_squared),
     };
     state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
     outcome.map_err(|cause| cause.at(function.name()))

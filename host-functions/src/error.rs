@@ -119,6 +119,13 @@ pub enum HostErrorCause {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// Work priced in advance (a storage root, [`crate::cost::root_price`]) costs more fuel
+    /// than the call has left; it was not done. The executor reports the call as out of fuel.
+    #[error("a storage root priced at {price} fuel exceeds the fuel left")]
+    OutOfFuel {
+        /// The price of the refused work.
+        price: u64,
+    },
     /// An external host function (`crate::invoke_external`) failed with this message.
     #[error("{0}")]
     External(String),

@@ -46,6 +46,11 @@ pub struct HostState {
     pub(crate) pending_fuel: u64,
     /// Pending storage changes covered by storage roots during the current host call.
     pub(crate) root_entries: u64,
+    /// The sum of their key lengths squared ([`crate::cost::root_price`]).
+    pub(crate) root_key_bytes_squared: u64,
+    /// The fuel the call had left when the current host call began (`None`: unmetered), so
+    /// that work priced in advance (a storage root) is refused before it runs.
+    fuel_left: Option<u64>,
     /// Bytes this call wrote to storage, and the limit ([`MAX_STORAGE_WRITE_BYTES_PER_CALL`]).
     storage_written: u64,
     storage_write_limit: u64,
@@ -96,6 +101,8 @@ impl HostState {
             stats: HostCallStats::default(),
             pending_fuel: 0,
             root_entries: 0,
+            root_key_bytes_squared: 0,
+            fuel_left: None,
             storage_written: 0,
             storage_write_limit: MAX_STORAGE_WRITE_BYTES_PER_CALL,
             logs: CallLogs::default(),
@@ -142,15 +149,51 @@ impl HostState {
             });
         }
         self.storage_written = written;
+        self.note_key_path(key);
         Ok(())
     }
 
-    /// Counts a storage root's work for [`crate::cost`]: every pending change, top and child.
-    pub(crate) fn note_root(&mut self) {
+    /// Prices the trie path a change of `key` creates (its length squared,
+    /// [`crate::cost::root_price`]) when the change is made, so that the root computed after the
+    /// call (by the embedder, unmetered) was paid for by the call that made the change.
+    pub(crate) fn note_key_path(&mut self, key: &[u8]) {
+        let len = key.len() as u64;
+        self.root_key_bytes_squared = self
+            .root_key_bytes_squared
+            .saturating_add(len.saturating_mul(len));
+    }
+
+    /// Counts a storage root's work for [`crate::cost`]: every pending change, top and child,
+    /// and its key's length squared. The price is known before the root is computed: if the
+    /// call's remaining fuel cannot pay it, the root is not computed.
+    ///
+    /// # Errors
+    /// [`crate::HostErrorCause::OutOfFuel`] when the remaining fuel is below the price.
+    pub(crate) fn note_root(&mut self) -> Result<(), crate::HostErrorCause> {
         let overlay = self.storage.overlay();
-        let entries =
-            overlay.top().len() + overlay.children().values().map(|c| c.len()).sum::<usize>();
-        self.root_entries = self.root_entries.saturating_add(entries as u64);
+        let keys = overlay
+            .top()
+            .keys()
+            .chain(overlay.children().values().flat_map(|child| child.keys()));
+        let (mut entries, mut squared) = (0u64, 0u64);
+        for key in keys {
+            entries = entries.saturating_add(1);
+            let len = key.len() as u64;
+            squared = squared.saturating_add(len.saturating_mul(len));
+        }
+        let price = crate::cost::root_price(entries, squared);
+        if self.fuel_left.is_some_and(|left| price > left) {
+            return Err(crate::HostErrorCause::OutOfFuel { price });
+        }
+        self.root_entries = self.root_entries.saturating_add(entries);
+        self.root_key_bytes_squared = self.root_key_bytes_squared.saturating_add(squared);
+        Ok(())
+    }
+
+    /// Tells the host how much fuel the call has left as a host call begins (the executor
+    /// does, on metered calls), so that work priced in advance is refused before it runs.
+    pub fn set_fuel_left(&mut self, fuel_left: Option<u64>) {
+        self.fuel_left = fuel_left;
     }
 
     /// The fuel host calls have cost ([`crate::cost`]) since the last take; the executor

@@ -90,3 +90,51 @@ fn a_call_over_extending_keys_gets_the_reference_root() {
         );
     });
 }
+
+/// Long nested keys on a small stack: `delta_root` and `trie_root` recurse once per node on a
+/// path, so paths longer than [`INLINE_KEY_BYTES`] run on a thread sized for them
+/// (`storage::deep_stack`). Without that, this aborts the process with a stack overflow: 3 000
+/// nodes of `trie-db` frames do not fit the 256 KiB this test runs on.
+#[test]
+fn long_key_paths_get_a_stack_of_their_own() {
+    use subexec_host_functions::storage::deep_stack::INLINE_KEY_BYTES;
+    const LONG: usize = 1_500;
+    assert!(LONG > INLINE_KEY_BYTES);
+    let pairs: StorageMap = (1..=LONG)
+        .map(|len| (vec![9u8; len], vec![len as u8; 40]))
+        .collect();
+    // Built (streamed, not recursive) and checked on a big stack…
+    let (db, root) = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn({
+            let pairs = pairs.clone();
+            move || {
+                let mut db = NodeMemory::default();
+                let root = build_trie(&mut db, StateVersion::V1, &pairs);
+                (db, root)
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // …then changed on a small one.
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || {
+            let deepest = vec![9u8; LONG + 1];
+            let mut overlay = NodeMemory::default();
+            let changed = [
+                (deepest.as_slice(), Some(&b"new"[..])),
+                (&[9u8; 700][..], None),
+            ];
+            let new_root =
+                delta_root(&db, root, changed, StateVersion::V1, &mut overlay, None).unwrap();
+            let mut expected = pairs;
+            expected.insert(deepest, b"new".to_vec());
+            expected.remove(&vec![9u8; 700]);
+            assert_eq!(new_root, trie_root(StateVersion::V1, &expected));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -53,6 +53,7 @@ pub fn set(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> 
 pub fn clear(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let storage_key = args.bytes(memory, 0)?;
     let key = args.bytes(memory, 1)?;
+    state.note_key_path(&key);
     state
         .storage
         .set(TrieId::DefaultChild(&storage_key), &key, None);
@@ -143,7 +144,7 @@ fn root(
     storage_key: &[u8],
     version: StateVersion,
 ) -> Outcome {
-    state.note_root();
+    state.note_root()?;
     // Computing a child root may write it into the main trie: allocate first.
     let ptr = super::allocate(&mut state.allocator, memory, 32)?;
     let root = state.storage.child_storage_root(storage_key, version)?;

@@ -69,6 +69,7 @@ pub fn set(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> 
 /// `clear(key)`.
 pub fn clear(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) -> Outcome {
     let key = args.bytes(memory, 0)?;
+    state.note_key_path(&key);
     state.storage.set(TrieId::Main, &key, None);
     Ok(None)
 }
@@ -116,7 +117,7 @@ pub fn append(state: &mut HostState, memory: &mut impl Memory, args: &Args<'_>) 
 }
 
 fn root(state: &mut HostState, memory: &mut impl Memory, version: StateVersion) -> Outcome {
-    state.note_root();
+    state.note_root()?;
     let root = state.storage.storage_root(version)?;
     return_parts(&mut state.allocator, memory, &[&root])
 }

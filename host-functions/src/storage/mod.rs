@@ -10,6 +10,7 @@ mod backend;
 #[cfg(feature = "chain-spec")]
 pub mod chain_spec;
 mod changes;
+pub mod deep_stack;
 mod memory;
 mod overlay;
 mod state;

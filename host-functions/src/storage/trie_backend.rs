@@ -173,20 +173,35 @@ where
     K: std::borrow::Borrow<[u8]>,
     V: std::borrow::Borrow<[u8]>,
 {
-    let base = StoreRef::new(store);
-    let mut db = Overlaid {
-        base: &base,
-        overlay,
+    let delta: Vec<(K, Option<V>)> = delta.into_iter().collect();
+    let mut sorted: Vec<(&[u8], Option<&[u8]>)> = delta
+        .iter()
+        .map(|(key, value)| (key.borrow(), value.as_ref().map(|v| v.borrow())))
+        .collect();
+    // Stable: of several entries for one key, the last is applied last and wins.
+    sorted.sort_by(|l, r| l.0.cmp(r.0));
+    let longest = sorted.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    let work = || {
+        let base = StoreRef::new(store);
+        let mut db = Overlaid {
+            base: &base,
+            overlay,
+        };
+        let mut trie_recorder = recorder.map(|r| r.as_trie_recorder(root));
+        let recorder = trie_recorder
+            .as_mut()
+            .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>);
+        let result = match version {
+            StateVersion::V0 => apply_sorted::<LayoutV0>(&mut db, root, sorted, recorder),
+            StateVersion::V1 => apply_sorted::<LayoutV1>(&mut db, root, sorted, recorder),
+        };
+        result.map_err(|error| base.fail(error))
     };
-    let mut trie_recorder = recorder.map(|r| r.as_trie_recorder(root));
-    let recorder = trie_recorder
-        .as_mut()
-        .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>);
-    let result = match version {
-        StateVersion::V0 => apply_sorted::<LayoutV0, _, _>(&mut db, root, delta, recorder),
-        StateVersion::V1 => apply_sorted::<LayoutV1, _, _>(&mut db, root, delta, recorder),
-    };
-    result.map_err(|error| base.fail(error))
+    super::deep_stack::with_stack_for(longest, work).map_err(|error| {
+        BackendError(format!(
+            "no thread for a trie path to a {longest}-byte key: {error}"
+        ))
+    })?
 }
 
 /// `sp_trie::delta_trie_root`, except that a deletion of a key the trie does not hold is
@@ -198,33 +213,28 @@ where
 /// A runtime can ask for such a deletion (`storage_clear` of any key), so it must not reach
 /// `remove`. For every key the trie holds, and every key that does not trigger the bug, the
 /// result is `delta_trie_root`'s (`tests/trie_delta_bug.rs`).
-fn apply_sorted<L, K, V>(
+fn apply_sorted<L>(
     db: &mut dyn HashDB<Blake2Hasher, Vec<u8>>,
     mut root: [u8; 32],
-    delta: impl IntoIterator<Item = (K, Option<V>)>,
+    sorted: Vec<(&[u8], Option<&[u8]>)>,
     recorder: Option<&mut dyn TrieRecorder<[u8; 32]>>,
 ) -> Result<[u8; 32], Box<sp_trie::TrieError<L>>>
 where
     L: sp_trie::TrieLayout<Hash = Blake2Hasher>,
-    K: std::borrow::Borrow<[u8]>,
-    V: std::borrow::Borrow<[u8]>,
 {
     use sp_trie::TrieMut;
     {
         let mut trie = sp_trie::TrieDBMutBuilder::<L>::from_existing(db, &mut root)
             .with_optional_recorder(recorder)
             .build();
-        let mut delta = delta.into_iter().collect::<Vec<_>>();
-        // Stable: of several entries for one key, the last is applied last and wins.
-        delta.sort_by(|l, r| l.0.borrow().cmp(r.0.borrow()));
-        for (key, change) in delta {
+        for (key, change) in sorted {
             match change {
                 Some(value) => {
-                    trie.insert(key.borrow(), value.borrow())?;
+                    trie.insert(key, value)?;
                 }
                 None => {
-                    if trie.contains(key.borrow())? {
-                        trie.remove(key.borrow())?;
+                    if trie.contains(key)? {
+                        trie.remove(key)?;
                     }
                 }
             }

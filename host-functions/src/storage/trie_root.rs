@@ -188,7 +188,26 @@ where
     K: AsRef<[u8]> + Ord,
     V: AsRef<[u8]>,
 {
-    trie_root::trie_root_no_extension::<H, SubstrateTrieStream, _, _, _>(pairs, threshold(version))
+    // `trie-root` recurses once per nibble of shared prefix: long keys get a stack for it.
+    let pairs: Vec<(K, V)> = pairs.into_iter().collect();
+    let longest = pairs
+        .iter()
+        .map(|(key, _)| key.as_ref().len())
+        .max()
+        .unwrap_or(0);
+    let borrowed = pairs
+        .iter()
+        .map(|(key, value)| (key.as_ref(), value.as_ref()));
+    let borrowed: Vec<(&[u8], &[u8])> = borrowed.collect();
+    let work = || {
+        trie_root::trie_root_no_extension::<H, SubstrateTrieStream, _, _, _>(
+            borrowed,
+            threshold(version),
+        )
+    };
+    super::deep_stack::with_stack_for(longest, work).unwrap_or_else(|error| {
+        panic!("no thread for a trie path to a {longest}-byte key: {error}")
+    })
 }
 
 /// The root of the trie mapping SCALE `Compact(i)` to the `i`-th value.

@@ -93,7 +93,7 @@ pub fn root_v3(
     let (target, at) = Target::read(child, memory, args)?;
     let ptr = check_fixed_out(memory, args.i64(at)?, 32, "storage root")?;
     let version = state.state_version;
-    state.note_root();
+    state.note_root()?;
     let root = match &target {
         Target::Main => state.storage.storage_root(version)?,
         Target::Child(key) => state.storage.child_storage_root(key, version)?,
