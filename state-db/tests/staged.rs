@@ -49,6 +49,8 @@ fn staged_changes_commit_once_to_the_root_of_sequential_commits() {
     let root = staged_db.commit_staged(&staged).unwrap();
     assert_eq!(root, sequential.root());
     assert_eq!(staged_db.head().commits, 1);
+    // The stage shares the open database; both must go before it reopens.
+    drop(staged);
     drop(staged_db);
     let reopened = StateDb::open(b.path()).unwrap();
     assert_eq!(reopened.root(), root);

@@ -20,8 +20,9 @@ use crate::failure::{Failure, Kind, Outcome};
 /// The largest runtime blob file (`--runtime`, `version`, `inspect`, `upgrade-check`):
 /// 64 MiB, above Substrate's 50 MiB decompression limit (`CODE_BLOB_BOMB_LIMIT`).
 pub const MAX_RUNTIME_FILE_BYTES: u64 = 64 << 20;
-/// The largest `--input @FILE`: 64 MiB (a call input must fit the wasm heap anyway).
-pub const MAX_INPUT_FILE_BYTES: u64 = 64 << 20;
+/// The largest `--input @FILE`: 32 MiB, the largest block the host allocator hands out
+/// (Substrate's `MAX_POSSIBLE_ALLOCATION`), so no larger input could reach a classic runtime.
+pub const MAX_INPUT_FILE_BYTES: u64 = 32 << 20;
 /// The largest JSON file: chain specs, state files, block lists, a chain spec given as a
 /// runtime: 1 GiB. Larger states belong in a state database (`subexec state import`).
 pub const MAX_JSON_FILE_BYTES: u64 = 1 << 30;
