@@ -103,7 +103,7 @@ pub fn run(args: ExecuteBlockArgs) -> Outcome {
                 &output,
             ) {
                 (Some(path), Some(_lock)) => {
-                    state_file::write(path, importer.committed().backend().as_ref(), &mut |_| {})
+                    state_file::write(path, importer.committed().backend().as_ref())
                 }
                 _ => Ok(()),
             })

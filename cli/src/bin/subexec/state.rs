@@ -116,7 +116,7 @@ pub fn run(args: StateArgs) -> Outcome {
             let backend = db.backend();
             let _progress = Progress::start(format!("exporting to {}", out.display()));
             let _lock = state_file::lock(&out)?;
-            state_file::write(&out, &backend, &mut |_| {})
+            state_file::write(&out, &backend)
         }
         StateCommand::Root { state } => {
             let db = state_arg::open_existing(&state)?;

@@ -121,14 +121,13 @@ impl StateFile {
                 ),
             ));
         }
-        write(&self.path, state, &mut |_| {})
+        write(&self.path, state)
     }
 }
 
-/// Writes `state` to `path` as a state file, atomically (see the module docs); `progress` is
-/// called with the number of pairs written so far.
-pub fn write(path: &Path, state: &dyn Backend, progress: &mut dyn FnMut(u64)) -> Outcome {
-    write_atomically(path, &mut |out| write_json(out, state, progress))
+/// Writes `state` to `path` as a state file, atomically (see the module docs).
+pub fn write(path: &Path, state: &dyn Backend) -> Outcome {
+    write_atomically(path, &mut |out| write_json(out, state))
         .map_err(|e| Failure::caused(Kind::Other, format!("cannot write `{}`", path.display()), e))
 }
 
@@ -180,12 +179,7 @@ pub fn write_atomically(
 }
 
 /// Writes `state` as a state file (the format `source` reads) to `out`, in key order.
-pub fn write_json(
-    out: &mut dyn Write,
-    state: &dyn Backend,
-    progress: &mut dyn FnMut(u64),
-) -> Result<(), WriteError> {
-    let mut done = 0u64;
+pub fn write_json(out: &mut dyn Write, state: &dyn Backend) -> Result<(), WriteError> {
     let mut children = Vec::new();
     out.write_all(b"{\n  \"genesis\": {\n    \"raw\": {\n      \"top\": {")?;
     let mut pairs = PairWriter::new("        ");
@@ -193,10 +187,6 @@ pub fn write_json(
         match key.strip_prefix(DEFAULT_CHILD_STORAGE_PREFIX) {
             Some(child) => children.push(child.to_vec()),
             None => pairs.pair(out, key, value)?,
-        }
-        done += 1;
-        if done % 100_000 == 0 {
-            progress(done);
         }
         Ok(())
     })?;
@@ -209,9 +199,7 @@ pub fn write_json(
         write!(out, "{separator}        \"0x{}\": {{", hex::encode(child))?;
         let mut pairs = PairWriter::new("          ");
         walk(state, TrieId::DefaultChild(child), &mut |key, value| {
-            pairs.pair(out, key, value)?;
-            done += 1;
-            Ok(())
+            pairs.pair(out, key, value)
         })?;
         pairs.end(out, "        ")?;
     }
@@ -219,16 +207,14 @@ pub fn write_json(
         out.write_all(b"\n      ")?;
     }
     out.write_all(b"}\n    }\n  }\n}\n")?;
-    progress(done);
     Ok(())
 }
 
+/// What [`walk`] calls for every pair.
+type WritePair<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> std::io::Result<()>;
+
 /// Visits every pair of `trie`, stopping at the first write error.
-fn walk(
-    state: &dyn Backend,
-    trie: TrieId<'_>,
-    visit: &mut dyn FnMut(&[u8], &[u8]) -> std::io::Result<()>,
-) -> Result<(), WriteError> {
+fn walk(state: &dyn Backend, trie: TrieId<'_>, visit: WritePair<'_>) -> Result<(), WriteError> {
     let mut failed = None;
     state.for_each_pair(trie, &mut |key, value| match visit(key, value) {
         Ok(()) => ControlFlow::Continue(()),
