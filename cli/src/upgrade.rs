@@ -1,7 +1,8 @@
 //! A chain of calls over committed state, with runtime upgrades: [`Chain`].
 //!
-//! A [`Chain`] holds the current [`Runtime`] and the committed storage (an
-//! [`InMemoryBackend`]). [`Chain::call`] runs one call on a fresh overlay over that state; a
+//! A [`Chain`] holds the current [`Runtime`] and the committed storage (a
+//! [`CommittedState`]: by default an [`InMemoryBackend`]; [`Chain::on_state`] takes any other,
+//! e.g. trie nodes staged over a state database). [`Chain::call`] runs one call on a fresh overlay over that state; a
 //! successful call's changes are committed (as a node commits a block), a failed call's are
 //! discarded. When the committed changes write `:code` (a new runtime) or `:heappages` (a new
 //! heap size), the next call runs under them:
@@ -25,7 +26,9 @@
 use std::sync::Arc;
 
 use subexec_executor::heap::HEAP_PAGES_KEY;
-use subexec_executor::storage::{InMemoryBackend, StateVersion, StorageChanges, StorageState};
+use subexec_executor::storage::{
+    BackendError, CommittedState, InMemoryBackend, StateVersion, StorageChanges, StorageState,
+};
 use subexec_executor::{
     CallError, CallOptions, CallOutcome, CodeHash, Executor, HeapAllocStrategy, LoadError, Runtime,
     RuntimeVersion, VersionError,
@@ -92,6 +95,9 @@ pub enum ChainError {
     /// discarded and the old runtime stays.
     #[error("runtime upgrade refused")]
     UpgradeRefused(#[source] UpgradeRefusal),
+    /// The committed state could not be read or written (a corrupt or failing database).
+    #[error("the state cannot be read or committed")]
+    Backend(#[source] BackendError),
 }
 
 /// A switch to a new runtime or heap strategy after a call (reported only when the code or
@@ -121,30 +127,22 @@ pub struct ChainCall {
 
 /// The current runtime and committed storage; see the module docs.
 #[derive(Debug)]
-pub struct Chain {
+pub struct Chain<S: CommittedState = Arc<InMemoryBackend>> {
     executor: Executor,
     runtime: Runtime,
     version: RuntimeVersion,
-    backend: Arc<InMemoryBackend>,
+    backend: S,
     heap_override: Option<HeapAllocStrategy>,
 }
 
-impl Chain {
+impl Chain<Arc<InMemoryBackend>> {
     /// A chain running `runtime` over `state`, whatever `:code` holds; a later write of
     /// `:code` upgrades it. `:heappages` in `state` selects the heap strategy.
     ///
     /// # Errors
     /// [`ChainError::Version`] if the runtime's version cannot be read.
     pub fn new(runtime: Runtime, state: InMemoryBackend) -> Result<Self, ChainError> {
-        let version = runtime.version().map_err(ChainError::Version)?;
-        let heap_pages = state.top().get(HEAP_PAGES_KEY).cloned();
-        Ok(Chain {
-            executor: runtime.executor().clone(),
-            runtime: runtime.with_heap_pages(heap_pages.as_deref()),
-            version,
-            backend: Arc::new(state),
-            heap_override: None,
-        })
+        Chain::on_state(runtime, Arc::new(state))
     }
 
     /// A chain running the `:code` of `state`, loaded through `executor`.
@@ -157,6 +155,36 @@ impl Chain {
         Chain::new(runtime, state)
     }
 
+    /// The committed state.
+    pub fn state(&self) -> &InMemoryBackend {
+        &self.backend
+    }
+
+    /// The committed state, taken out.
+    pub fn into_state(self) -> InMemoryBackend {
+        Arc::try_unwrap(self.backend).unwrap_or_else(|shared| (*shared).clone())
+    }
+}
+
+impl<S: CommittedState> Chain<S> {
+    /// A chain running `runtime` over any committed `state`, as [`Chain::new`].
+    ///
+    /// # Errors
+    /// [`ChainError::Version`], [`ChainError::Backend`].
+    pub fn on_state(runtime: Runtime, state: S) -> Result<Self, ChainError> {
+        let version = runtime.version().map_err(ChainError::Version)?;
+        let heap_pages = state
+            .top_value(HEAP_PAGES_KEY)
+            .map_err(ChainError::Backend)?;
+        Ok(Chain {
+            executor: runtime.executor().clone(),
+            runtime: runtime.with_heap_pages(heap_pages.as_deref()),
+            version,
+            backend: state,
+            heap_override: None,
+        })
+    }
+
     /// Uses `strategy` for every call instead of `:heappages` (`None`: back to `:heappages`).
     pub fn with_heap_alloc_strategy(mut self, strategy: Option<HeapAllocStrategy>) -> Self {
         self.heap_override = strategy;
@@ -164,10 +192,14 @@ impl Chain {
         self
     }
 
-    fn strategy_for(&self, runtime: Runtime, state: &InMemoryBackend) -> Runtime {
+    fn strategy_for(&self, runtime: Runtime, state: &S) -> Runtime {
         match self.heap_override {
             Some(strategy) => runtime.with_heap_alloc_strategy(strategy),
-            None => runtime.with_heap_pages(state.top().get(HEAP_PAGES_KEY).map(Vec::as_slice)),
+            None => {
+                // An unreadable `:heappages` selects the default, as an undecodable one does.
+                let pages = state.top_value(HEAP_PAGES_KEY).ok().flatten();
+                runtime.with_heap_pages(pages.as_deref())
+            }
         }
     }
 
@@ -186,19 +218,19 @@ impl Chain {
         StateVersion::from_u8(self.version.system_version).unwrap_or(StateVersion::V1)
     }
 
-    /// The committed state.
-    pub fn state(&self) -> &InMemoryBackend {
+    /// The committed state, whatever holds it.
+    pub fn committed(&self) -> &S {
         &self.backend
     }
 
     /// The committed state, taken out.
-    pub fn into_state(self) -> InMemoryBackend {
-        Arc::try_unwrap(self.backend).unwrap_or_else(|shared| (*shared).clone())
+    pub fn into_committed(self) -> S {
+        self.backend
     }
 
     /// The root of the committed main trie, with [`Chain::state_version`].
     pub fn storage_root(&self) -> [u8; 32] {
-        StorageState::new(self.backend.clone()).root(self.state_version())
+        StorageState::new(self.backend.backend()).root(self.state_version())
     }
 
     /// Calls `method` with `input`, commits its changes and applies an upgrade it wrote.
@@ -220,7 +252,7 @@ impl Chain {
         input: &[u8],
         options: &CallOptions,
     ) -> Result<ChainCall, ChainError> {
-        let mut storage = StorageState::new(self.backend.clone());
+        let mut storage = StorageState::new(self.backend.backend());
         let outcome = self
             .runtime
             .call_with(&mut storage, method, input, options)
@@ -232,7 +264,13 @@ impl Chain {
         drop(storage);
 
         let new_code = match changes.main.get(CODE_KEY) {
-            Some(None) if self.backend.top().contains_key(CODE_KEY) => {
+            Some(None)
+                if self
+                    .backend
+                    .top_value(CODE_KEY)
+                    .map_err(ChainError::Backend)?
+                    .is_some() =>
+            {
                 return Err(ChainError::UpgradeRefused(UpgradeRefusal::CodeRemoved))
             }
             // Rewriting the running code is not an upgrade.
@@ -257,7 +295,9 @@ impl Chain {
             }
             None => self.state_version(),
         };
-        Arc::make_mut(&mut self.backend).apply(&changes, state_version);
+        self.backend
+            .apply(&changes, state_version)
+            .map_err(ChainError::Backend)?;
 
         let from = self.version.clone();
         let old_strategy = self.runtime.heap_alloc_strategy();

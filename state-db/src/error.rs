@@ -22,6 +22,12 @@ pub enum StateDbError {
         /// The record's length.
         len: usize,
     },
+    /// Staged changes started from a head that is no longer the database's.
+    #[error("state database {path}: the head moved while changes were staged")]
+    Moved {
+        /// The database directory.
+        path: String,
+    },
     /// Reading the trie or computing a root failed (a missing node means a corrupt database).
     #[error("state database: {0}")]
     Trie(#[from] BackendError),

@@ -33,9 +33,11 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod staged;
 mod state_db;
 mod store;
 
 pub use error::StateDbError;
+pub use staged::{Staged, StagedStore};
 pub use state_db::{Head, StateDb};
 pub use store::DbStore;

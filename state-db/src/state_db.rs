@@ -12,6 +12,7 @@ use subexec_host_functions::storage::{
 };
 
 use crate::error::StateDbError;
+use crate::staged::Staged;
 use crate::store::{DbStore, META, NODES};
 
 /// The key of the head record in the meta column.
@@ -156,6 +157,50 @@ impl StateDb {
             .map_err(|source| db_error(&self.path, source))?;
         self.head = head;
         Ok(root)
+    }
+
+    /// Starts staging changes over the head (see [`Staged`]); nothing is written until
+    /// [`StateDb::commit_staged`].
+    pub fn stage(&self) -> Staged {
+        Staged::new(self.store.clone(), self.head.root, self.head.version)
+    }
+
+    /// Writes the nodes and the head of `staged` in one database transaction; returns the new
+    /// root. A `staged` with nothing applied writes nothing.
+    ///
+    /// # Errors
+    /// [`StateDbError::Moved`] if `staged` did not start from the current head; a database
+    /// error (nothing written).
+    pub fn commit_staged(&mut self, staged: &Staged) -> Result<[u8; 32], StateDbError> {
+        if staged.base_root != self.head.root {
+            return Err(StateDbError::Moved {
+                path: self.path.display().to_string(),
+            });
+        }
+        if staged.applied == 0 {
+            return Ok(self.head.root);
+        }
+        let head = Head {
+            root: staged.root,
+            version: staged.version,
+            commits: self.head.commits.saturating_add(1),
+        };
+        let transaction = staged
+            .store
+            .pending()
+            .iter()
+            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node.clone())))
+            .chain(std::iter::once((
+                META,
+                HEAD_KEY.to_vec(),
+                Some(head.encode()),
+            )));
+        self.store
+            .db
+            .commit(transaction)
+            .map_err(|source| db_error(&self.path, source))?;
+        self.head = head;
+        Ok(head.root)
     }
 
     /// Replaces the state with `top` and the default child tries `children` (by unprefixed

@@ -1,7 +1,8 @@
 //! [`Importer`]: blocks executed in order on the committed state of their parent.
 //!
-//! The importer owns the committed state (an [`InMemoryBackend`] behind an `Arc`), the runtime
-//! its `:code` holds, and the head (number, hash, state root). [`Importer::import`] runs one
+//! The importer owns the committed state (a [`CommittedState`]: by default an
+//! [`InMemoryBackend`] behind an `Arc`; [`Importer::on_state`] takes any other, e.g. trie nodes
+//! staged over a database), the runtime its `:code` holds, and the head (number, hash, state root). [`Importer::import`] runs one
 //! block as a node's import does:
 //!
 //! 1. if the previous block wrote `:code` or `:heappages`, the runtime is reloaded from the
@@ -34,7 +35,7 @@ use crate::call::{CallOptions, CallOutcome};
 use crate::heap::{HeapAllocStrategy, HEAP_PAGES_KEY};
 use crate::host_time::HostTimer;
 use crate::runtime::{Executor, Runtime};
-use crate::storage::{InMemoryBackend, StateVersion, StorageMap, StorageState};
+use crate::storage::{CommittedState, InMemoryBackend, StateVersion, StorageMap, StorageState};
 use crate::version::RuntimeVersion;
 
 use super::body::Block;
@@ -64,11 +65,11 @@ pub fn state_version_of(version: &RuntimeVersion) -> StateVersion {
 
 /// The committed state, its runtime and its head; see the module docs.
 #[derive(Debug)]
-pub struct Importer {
+pub struct Importer<S: CommittedState = Arc<InMemoryBackend>> {
     executor: Executor,
     runtime: Runtime,
     version: RuntimeVersion,
-    backend: Arc<InMemoryBackend>,
+    backend: S,
     head: Option<Head>,
     genesis: Option<Header>,
     heap_override: Option<HeapAllocStrategy>,
@@ -79,20 +80,28 @@ pub struct Importer {
 /// The runtime of `state` (its `:code`, heap pages from `:heappages`) and its version.
 fn runtime_of(
     executor: &Executor,
-    state: &InMemoryBackend,
+    state: &dyn CommittedState,
     heap_override: Option<HeapAllocStrategy>,
 ) -> Result<(Runtime, RuntimeVersion), BlockFailure> {
-    let code = state.top().get(CODE_KEY).ok_or(BlockFailure::NoCode)?;
-    let runtime = executor.load(code).map_err(BlockFailure::RuntimeLoad)?;
+    let code = state
+        .top_value(CODE_KEY)
+        .map_err(BlockFailure::Backend)?
+        .ok_or(BlockFailure::NoCode)?;
+    let runtime = executor.load(&code).map_err(BlockFailure::RuntimeLoad)?;
     let runtime = match heap_override {
         Some(strategy) => runtime.with_heap_alloc_strategy(strategy),
-        None => runtime.with_heap_pages(state.top().get(HEAP_PAGES_KEY).map(Vec::as_slice)),
+        None => runtime.with_heap_pages(
+            state
+                .top_value(HEAP_PAGES_KEY)
+                .map_err(BlockFailure::Backend)?
+                .as_deref(),
+        ),
     };
     let version = runtime.version().map_err(BlockFailure::RuntimeVersion)?;
     Ok((runtime, version))
 }
 
-impl Importer {
+impl Importer<Arc<InMemoryBackend>> {
     /// A chain at its genesis: the genesis state (main trie and default child tries by
     /// unprefixed storage key, as a raw chain spec gives them), its runtime, and the genesis
     /// header derived from the state's root (see [`super::genesis`]) as the head, so that
@@ -172,16 +181,43 @@ impl Importer {
         state: InMemoryBackend,
         head: Option<Head>,
     ) -> Result<Self, GenesisError> {
+        Importer::on_state(executor, Arc::new(state), head)
+    }
+
+    /// The committed state.
+    pub fn state(&self) -> &InMemoryBackend {
+        &self.backend
+    }
+
+    /// The committed state, taken out.
+    pub fn into_state(self) -> InMemoryBackend {
+        Arc::try_unwrap(self.backend).unwrap_or_else(|shared| (*shared).clone())
+    }
+}
+
+impl<S: CommittedState> Importer<S> {
+    /// A chain at any committed `state` (e.g. trie nodes over a database), with `head` as its
+    /// last block, as [`Importer::from_state`].
+    ///
+    /// # Errors
+    /// [`GenesisError`] as in [`Importer::from_genesis`]; [`GenesisError::Backend`] if the
+    /// state cannot be read.
+    pub fn on_state(
+        executor: &Executor,
+        state: S,
+        head: Option<Head>,
+    ) -> Result<Self, GenesisError> {
         let (runtime, version) = runtime_of(executor, &state, None).map_err(|f| match f {
             BlockFailure::RuntimeLoad(e) => GenesisError::Load(e),
             BlockFailure::RuntimeVersion(e) => GenesisError::Version(e),
+            BlockFailure::Backend(e) => GenesisError::Backend(e),
             _ => GenesisError::NoCode,
         })?;
         Ok(Importer {
             executor: executor.clone(),
             runtime,
             version,
-            backend: Arc::new(state),
+            backend: state,
             head,
             genesis: None,
             heap_override: None,
@@ -196,9 +232,11 @@ impl Importer {
         self.heap_override = strategy;
         self.runtime = match strategy {
             Some(strategy) => self.runtime.with_heap_alloc_strategy(strategy),
-            None => self
-                .runtime
-                .with_heap_pages(self.backend.top().get(HEAP_PAGES_KEY).map(Vec::as_slice)),
+            None => {
+                // A read error leaves the default heap; the next block's reload reports it.
+                let pages = self.backend.top_value(HEAP_PAGES_KEY).ok().flatten();
+                self.runtime.with_heap_pages(pages.as_deref())
+            }
         };
         self
     }
@@ -235,19 +273,19 @@ impl Importer {
         state_version_of(&self.version)
     }
 
-    /// The committed state.
-    pub fn state(&self) -> &InMemoryBackend {
+    /// The committed state, whatever holds it.
+    pub fn committed(&self) -> &S {
         &self.backend
     }
 
     /// The committed state, taken out.
-    pub fn into_state(self) -> InMemoryBackend {
-        Arc::try_unwrap(self.backend).unwrap_or_else(|shared| (*shared).clone())
+    pub fn into_committed(self) -> S {
+        self.backend
     }
 
     /// The root of the committed state, with the current runtime's state version.
     pub fn storage_root(&self) -> Hash {
-        StorageState::new(self.backend.clone()).root(self.state_version())
+        StorageState::new(self.backend.backend()).root(self.state_version())
     }
 
     /// Imports `block` on the committed state; see the module docs.
@@ -290,7 +328,7 @@ impl Importer {
 
         let input = block.execute_block_input();
         let state_version = self.state_version();
-        let mut storage = StorageState::new(self.backend.clone());
+        let mut storage = StorageState::new(self.backend.backend());
         let t = Instant::now();
         let host_timer = HostTimer::start();
         let call: CallOutcome = self
@@ -319,7 +357,9 @@ impl Importer {
         let changes = storage.changes();
         drop(storage);
         let t = Instant::now();
-        Arc::make_mut(&mut self.backend).apply(&changes, state_version);
+        self.backend
+            .apply(&changes, state_version)
+            .map_err(|error| fail(true, BlockFailure::Backend(error)))?;
         timings.commit = t.elapsed();
         let runtime_changed =
             changes.main.contains_key(CODE_KEY) || changes.main.contains_key(HEAP_PAGES_KEY);

@@ -39,5 +39,5 @@ pub use body::{Block, BlockDecodeError};
 pub use error::{BlockError, BlockFailure, GenesisError, EXECUTE_BLOCK};
 pub use genesis::genesis_header;
 pub use header::{BlockNumber, Digest, DigestItem, Hash, Header};
-pub use importer::{Head, Importer, CODE_KEY};
+pub use importer::{state_version_of, Head, Importer, CODE_KEY};
 pub use outcome::{BlockOutcome, BlockTimings};

@@ -10,6 +10,7 @@ mod backend;
 #[cfg(feature = "chain-spec")]
 pub mod chain_spec;
 mod changes;
+mod committed;
 pub mod deep_stack;
 mod memory;
 mod overlay;
@@ -24,6 +25,7 @@ pub use backend::{
     CHILD_STORAGE_PREFIX, DEFAULT_CHILD_STORAGE_PREFIX,
 };
 pub use changes::{StorageChanges, TrieChanges};
+pub use committed::CommittedState;
 pub use memory::{InMemoryBackend, NodeSet, StorageMap};
 pub use overlay::{ChangeSet, Overlay};
 pub use state::{RemovalResult, StorageState};

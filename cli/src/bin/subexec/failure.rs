@@ -69,6 +69,7 @@ impl Failure {
             }
             | ChainError::NoCode
             | ChainError::Load(_) => Kind::BadInput,
+            ChainError::Backend(_) => Kind::Other,
             _ => Kind::Runtime,
         };
         let message = error.to_string();
@@ -152,6 +153,7 @@ fn error_source_owned(error: ChainError) -> Option<Box<dyn Error>> {
         ChainError::Version(e) => Some(Box::new(e)),
         ChainError::Call { error, .. } => Some(Box::new(error)),
         ChainError::UpgradeRefused(e) => Some(Box::new(e)),
+        ChainError::Backend(e) => Some(Box::new(e)),
     }
 }
 

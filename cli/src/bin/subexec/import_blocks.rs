@@ -10,38 +10,51 @@
 //! Output: a progress bar on stderr when it is a terminal; the summary (blocks, total time
 //! from the genesis state to the head, blocks/s, head number and hash, state root); a line
 //! per block with `--verbose`; one JSON document instead with `--json` (also printed when a
-//! block is refused: the blocks imported, then `error`). `--state FILE` writes the state of
-//! the head when every block imported. `--memory-budget validator|PAGES` runs every block
+//! block is refused: the blocks imported, then `error`).
+//!
+//! `--state`: a state database (an existing directory) is the start *and* the destination:
+//! the blocks run on the database's state (its trie read in place, roots incremental, the
+//! first block's parent not checked) and, when every block imported, their changes are
+//! committed in one transaction (a refused block commits nothing, not even the blocks before
+//! it); `--chain-spec` is then refused (`subexec state import` loads one). A state file is
+//! the destination when `--chain-spec` is given, else the start and the destination; it is
+//! locked for the whole import and written atomically when every block imported, never over
+//! a chain spec (`state_file`). `--memory-budget validator|PAGES` runs every block
 //! under that budget, reports each block's heap footprint and headroom and names the block
 //! that came closest. Exit codes: see `import_report`.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use subexec_cli::diagnostics::budget::{BudgetReport, MemoryBudget};
 use subexec_executor::block::json::parse_blocks;
 use subexec_executor::block::{Block, Importer};
-use subexec_executor::storage::chain_spec::GenesisStorage;
+use subexec_executor::storage::{CommittedState, InMemoryBackend};
 use subexec_executor::{CallOptions, Executor};
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::import_report as report;
 use crate::source;
+use crate::state_arg::{self, Location};
+use crate::state_file::StateFile;
 
 /// `subexec import-blocks` arguments.
 #[derive(Args)]
 pub struct ImportBlocksArgs {
     /// Raw chain spec (the chain starts at its genesis) or state file (the first block's
-    /// parent is not checked).
+    /// parent is not checked). Without it the chain starts at `--state`.
     #[arg(long, value_name = "SPEC")]
-    chain_spec: PathBuf,
+    chain_spec: Option<PathBuf>,
     /// The blocks, in order: `[{"number", "hash", "header", "extrinsics": [...]}, ...]`.
     #[arg(long, value_name = "BLOCKS.json")]
     blocks: PathBuf,
-    /// Write the state of the head to FILE when every block imported.
-    #[arg(long, value_name = "FILE")]
+    /// A state database (an existing directory: start here, commit the head here) or a state
+    /// file (written with the head's state; also the start without `--chain-spec`). Written
+    /// only when every block imported.
+    #[arg(long, value_name = "DIR|FILE")]
     state: Option<PathBuf>,
     /// One line per block: time split, host calls, heap peak, changes.
     #[arg(long)]
@@ -61,16 +74,6 @@ pub struct ImportBlocksArgs {
     memory_budget: Option<MemoryBudget>,
 }
 
-/// Whether `bytes` is a raw chain spec (a top-level `id` or `name`) rather than a state file.
-fn is_chain_spec(bytes: &[u8]) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        id: Option<serde::de::IgnoredAny>,
-        name: Option<serde::de::IgnoredAny>,
-    }
-    serde_json::from_slice::<Probe>(bytes).is_ok_and(|p| p.id.is_some() || p.name.is_some())
-}
-
 /// The importer at the start of SPEC: its genesis if it is a chain spec and `genesis` is
 /// asked for, else a bare state.
 pub fn start(
@@ -80,30 +83,38 @@ pub fn start(
     genesis: bool,
 ) -> Outcome<Importer> {
     let bytes = source::read(path)?;
-    let storage = GenesisStorage::from_json(&bytes).map_err(|e| {
-        Failure::input(
-            format!("`{}` is not a raw chain spec or state file", path.display()),
-            e,
-        )
-    })?;
-    let importer = match genesis && is_chain_spec(&bytes) {
+    let storage = source::parse_genesis(path, &bytes)?;
+    let importer = match genesis && source::is_chain_spec(&bytes) {
         true => Importer::from_genesis(executor, storage),
         false => Importer::from_storage(executor, storage),
     };
-    let importer = importer.map_err(|e| {
-        let kind = match e {
-            subexec_executor::block::GenesisError::Version(_) => Kind::Runtime,
-            _ => Kind::BadInput,
-        };
-        Failure::caused(kind, format!("cannot start from `{}`", path.display()), e)
-    })?;
+    Ok(configure(
+        importer.map_err(|e| start_failure(path, e))?,
+        budget,
+    ))
+}
+
+/// A failure to start an importer at `path`.
+pub fn start_failure(path: &Path, e: subexec_executor::block::GenesisError) -> Failure {
+    let kind = match e {
+        subexec_executor::block::GenesisError::Version(_) => Kind::Runtime,
+        _ => Kind::BadInput,
+    };
+    Failure::caused(kind, format!("cannot start from `{}`", path.display()), e)
+}
+
+/// `importer` under the memory budget, recording allocations when there is one.
+pub fn configure<S: CommittedState>(
+    importer: Importer<S>,
+    budget: Option<MemoryBudget>,
+) -> Importer<S> {
     let options = CallOptions {
         trace_allocations: budget.is_some(),
         ..CallOptions::default()
     };
-    Ok(importer
+    importer
         .with_heap_alloc_strategy(budget.map(MemoryBudget::heap_alloc_strategy))
-        .with_call_options(options))
+        .with_call_options(options)
 }
 
 /// The executor of the block commands.
@@ -163,20 +174,27 @@ impl Drop for ProgressBar {
 }
 
 /// Imports `blocks` and prints what the flags ask for; the shared core of both commands.
-pub struct Run<'a> {
+pub struct Run {
     /// Per-block lines.
     pub verbose: bool,
     /// JSON document.
     pub json: bool,
     /// Memory budget.
     pub budget: Option<MemoryBudget>,
-    /// Where to save the final state.
-    pub state: Option<&'a Path>,
 }
 
-impl Run<'_> {
-    /// Imports every block in order; prints; saves the state when all imported.
-    pub fn import(&self, mut importer: Importer, blocks: &[Block], started: Instant) -> Outcome {
+/// What saves the head's state when every block imported.
+pub type Save<'a, S> = &'a mut dyn FnMut(&Importer<S>) -> Outcome;
+
+impl Run {
+    /// Imports every block in order; prints; calls `save` when all imported.
+    pub fn import<S: CommittedState>(
+        &self,
+        mut importer: Importer<S>,
+        blocks: &[Block],
+        started: Instant,
+        save: Save<'_, S>,
+    ) -> Outcome {
         let mut records = Vec::new();
         let mut budgets: Vec<(u32, BudgetReport)> = Vec::new();
         let mut progress = ProgressBar::new(blocks.len());
@@ -231,10 +249,7 @@ impl Run<'_> {
         if let Some(error) = refused {
             return Err(report::block_failure(error));
         }
-        if let Some(path) = self.state {
-            source::save_state(path, importer.state())?;
-        }
-        Ok(())
+        save(&importer)
     }
 }
 
@@ -248,12 +263,69 @@ pub fn run(args: ImportBlocksArgs) -> Outcome {
     })?;
     let executor = executor(args.fuel, args.allow_missing_host_functions);
     let started = Instant::now();
-    let importer = start(&executor, &args.chain_spec, args.memory_budget, true)?;
-    Run {
+    let run = Run {
         verbose: args.verbose,
         json: args.json,
         budget: args.memory_budget,
-        state: args.state.as_deref(),
+    };
+    match (
+        args.state.as_deref().map(state_arg::locate),
+        &args.chain_spec,
+    ) {
+        (Some(Location::Database(_)), Some(_)) => Err(Failure::new(
+            Kind::BadInput,
+            "--chain-spec cannot start a state database: load it with `subexec state import`",
+        )),
+        (Some(Location::Database(dir)), None) => {
+            let mut db = state_arg::open_existing(&dir)?;
+            let importer = Importer::on_state(&executor, db.stage(), None)
+                .map_err(|e| start_failure(&dir, e))?;
+            let importer = configure(importer, args.memory_budget);
+            run.import(importer, &blocks, started, &mut |importer| {
+                db.commit_staged(importer.committed())
+                    .map(drop)
+                    .map_err(|e| state_arg::db_failure(&dir, e))
+            })
+        }
+        (state, Some(spec)) => {
+            let file = match state {
+                Some(Location::File(path)) => Some(StateFile::open_output(&path)?),
+                _ => None,
+            };
+            let importer = start(&executor, spec, args.memory_budget, true)?;
+            let mut save = save_to(file.as_ref());
+            run.import(importer, &blocks, started, &mut save)
+        }
+        (Some(Location::File(path)), None) => {
+            let mut file = StateFile::open(&path)?;
+            let genesis = file.take_genesis().ok_or_else(|| {
+                Failure::new(
+                    Kind::BadInput,
+                    format!(
+                        "`{}` does not exist (give --chain-spec to start from a genesis)",
+                        path.display()
+                    ),
+                )
+            })?;
+            let importer =
+                Importer::from_storage(&executor, genesis).map_err(|e| start_failure(&path, e))?;
+            let importer = configure(importer, args.memory_budget);
+            let mut save = save_to(Some(&file));
+            run.import(importer, &blocks, started, &mut save)
+        }
+        (None, None) => Err(Failure::new(
+            Kind::BadInput,
+            "give --chain-spec, --state, or both",
+        )),
     }
-    .import(importer, &blocks, started)
+}
+
+/// Saves an in-memory importer's state to `file` (if any).
+pub fn save_to(
+    file: Option<&StateFile>,
+) -> impl FnMut(&Importer<Arc<InMemoryBackend>>) -> Outcome + '_ {
+    move |importer| match file {
+        Some(file) => file.save(importer.state(), true),
+        None => Ok(()),
+    }
 }

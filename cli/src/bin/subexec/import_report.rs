@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use subexec_cli::diagnostics::budget::{assess, BudgetReport, MemoryBudget};
 use subexec_cli::diagnostics::heap_map::human_bytes;
 use subexec_executor::block::{BlockError, BlockFailure, BlockOutcome, Head, Importer};
+use subexec_executor::storage::CommittedState;
 use subexec_executor::{CallError, CallLogs};
 
 use crate::failure::{Failure, Kind};
@@ -120,7 +121,11 @@ pub fn closest(reports: &[(u32, BudgetReport)]) -> Option<&(u32, BudgetReport)> 
 }
 
 /// The summary lines: blocks, time, rate, head, root.
-pub fn summary(importer: &Importer, blocks: usize, elapsed: Duration) -> String {
+pub fn summary<S: CommittedState>(
+    importer: &Importer<S>,
+    blocks: usize,
+    elapsed: Duration,
+) -> String {
     let version = importer.version();
     let head = importer.head();
     format!(
@@ -234,8 +239,8 @@ pub fn head_json(head: Option<&Head>) -> Value {
 }
 
 /// The whole document: runtime, blocks, summary, the refused block (or null).
-pub fn document(
-    importer: &Importer,
+pub fn document<S: CommittedState>(
+    importer: &Importer<S>,
     blocks: Vec<Value>,
     elapsed: Duration,
     closest: Option<&(u32, BudgetReport)>,

@@ -13,6 +13,10 @@
 //! | `compare` | the bundled workloads in classic and guest-allocator mode, side by side |
 //! | `import-blocks` | blocks in order from a genesis or a state, every root checked |
 //! | `execute-block` | one block on a state |
+//! | `state import/export/root` | state databases: load a chain spec, write a state file, print the root |
+//!
+//! `--state PATH` is a state database when PATH is an existing directory, else a JSON state
+//! file (`state_arg`).
 //!
 //! `-l/--log TARGET=LEVEL` (any subcommand) installs the logger (`logger`).
 //!
@@ -35,6 +39,9 @@ mod progress;
 mod report;
 mod run;
 mod source;
+mod state;
+mod state_arg;
+mod state_file;
 mod upgrade_check;
 mod version;
 
@@ -79,6 +86,8 @@ enum Command {
     ImportBlocks(import_blocks::ImportBlocksArgs),
     /// Execute one block on a state (its parent is not checked).
     ExecuteBlock(execute_block::ExecuteBlockArgs),
+    /// State databases: `import` a chain spec or state file, `export` a state file, `root`.
+    State(state::StateArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +111,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::ImportBlocks(args) => import_blocks::run(args),
         Command::ExecuteBlock(args) => execute_block::run(args),
+        Command::State(args) => state::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

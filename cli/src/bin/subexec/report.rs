@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 use subexec_cli::text::one_line;
 use subexec_cli::upgrade::{Chain, ChainCall};
+use subexec_executor::storage::CommittedState;
 use subexec_executor::storage::{StorageChanges, TrieChanges};
 use subexec_executor::AllocationStats;
 
@@ -51,7 +52,7 @@ pub fn text(done: &ChainCall) -> String {
 }
 
 /// The runtime headline: name, version, code hash.
-pub fn runtime_line(chain: &Chain, origin: &str) -> String {
+pub fn runtime_line<S: CommittedState>(chain: &Chain<S>, origin: &str) -> String {
     let version = chain.version();
     format!(
         "runtime: {} (spec_version {}), {origin}, code {}",
@@ -62,7 +63,7 @@ pub fn runtime_line(chain: &Chain, origin: &str) -> String {
 }
 
 /// The closing line: the committed state's root.
-pub fn root_line(chain: &Chain) -> String {
+pub fn root_line<S: CommittedState>(chain: &Chain<S>) -> String {
     format!(
         "state root ({:?}): {}",
         chain.state_version(),
@@ -120,7 +121,7 @@ pub fn json_call(method: &str, summary: Option<String>, done: &ChainCall) -> Val
 }
 
 /// The whole run as JSON.
-pub fn json_run(chain: &Chain, calls: Vec<Value>) -> Value {
+pub fn json_run<S: CommittedState>(chain: &Chain<S>, calls: Vec<Value>) -> Value {
     let version = chain.version();
     json!({
         "runtime": {

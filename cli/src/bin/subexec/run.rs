@@ -3,9 +3,15 @@
 //! demo workload (see `demo`).
 //!
 //! The runtime is the first of: `--runtime FILE`; the `:code` of the starting state (`--state`
-//! if the file exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
+//! if it exists, else `--chain-spec`); the bundled runtime-guest classic blob. Calls run on
 //! an [`subexec_cli::upgrade::Chain`], so a call that writes `:code` upgrades the runtime.
-//! The state file is written only when every call succeeded (a failed run changes nothing).
+//!
+//! `--state` is a state database (an existing directory, `state_arg`) or a JSON state file.
+//! On a database the calls read the trie through the database and roots cost the changes
+//! times the depth (the state is never loaded); their changes are staged in memory and
+//! committed in one transaction when every call succeeded. A state file is locked for the
+//! whole run and written atomically when every call succeeded and something changed
+//! (`state_file`). Either way a failed run changes nothing.
 //!
 //! `--heap-report FILE` and `--memory-budget` record each call's allocations and report on
 //! them (`memory_report`); a call that runs out of memory still gets its heap map (at the
@@ -22,11 +28,13 @@ use std::path::PathBuf;
 use clap::Args;
 use subexec_cli::diagnostics::budget::MemoryBudget;
 use subexec_cli::upgrade::{Chain, ChainError, CODE_KEY};
-use subexec_executor::storage::{InMemoryBackend, StateVersion};
-use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy};
+use subexec_executor::storage::{CommittedState, InMemoryBackend, StateVersion};
+use subexec_executor::{CallError, CallOptions, Executor, HeapAllocStrategy, Runtime};
 
-use crate::failure::{Failure, Outcome};
+use crate::failure::{Failure, Kind, Outcome};
 use crate::progress::Progress;
+use crate::state_arg::{self, Location};
+use crate::state_file::StateFile;
 use crate::{demo, memory_report, out_of_memory, report, source};
 
 /// `subexec run` arguments.
@@ -38,9 +46,11 @@ pub struct RunArgs {
     /// Raw chain spec: its genesis `:code` is the runtime and its genesis state the storage.
     #[arg(long, value_name = "FILE")]
     chain_spec: Option<PathBuf>,
-    /// State file: read at the start if it exists (instead of the chain spec's genesis),
-    /// written with the committed state at the end.
-    #[arg(long, value_name = "FILE")]
+    /// State: a state database (an existing directory, made by `subexec state import`) or a
+    /// JSON state file (read at the start if it exists, instead of the chain spec's genesis;
+    /// written atomically under a lock when the run changed it; never a chain spec). Either
+    /// way the run's changes are committed only when every call succeeded.
+    #[arg(long, value_name = "DIR|FILE")]
     state: Option<PathBuf>,
     /// Entry point to call (default with a runtime: `Core_version`; without: the demo).
     #[arg(long, value_name = "NAME")]
@@ -79,16 +89,67 @@ pub fn run(args: RunArgs) -> Outcome {
         .fuel(args.fuel)
         .allow_missing_host_functions(args.allow_missing_host_functions)
         .build();
-    let is_demo = args.call.is_none() && args.runtime.is_none() && args.chain_spec.is_none();
+    match args.state.as_deref().map(state_arg::locate) {
+        Some(Location::Database(dir)) => {
+            if args.chain_spec.is_some() {
+                return Err(Failure::new(
+                    Kind::BadInput,
+                    "--chain-spec cannot start a state database: load it with `subexec state import`",
+                ));
+            }
+            let mut db = state_arg::open_existing(&dir)?;
+            let staged = db.stage();
+            let stored_code = staged
+                .top_value(CODE_KEY)
+                .map_err(|e| Failure::caused(Kind::Other, "cannot read `:code`", e))?;
+            let (runtime, origin) = runtime(&executor, &args, stored_code)?;
+            let chain = Chain::on_state(runtime, staged).map_err(Failure::chain)?;
+            run_calls(&args, chain, &origin, &mut |chain, changed| {
+                if changed {
+                    db.commit_staged(chain.committed())
+                        .map_err(|e| state_arg::db_failure(&dir, e))?;
+                }
+                Ok(())
+            })
+        }
+        location => {
+            let mut file = match location {
+                Some(Location::File(path)) => Some(StateFile::open(&path)?),
+                _ => None,
+            };
+            let genesis = match (
+                file.as_mut().and_then(StateFile::take_genesis),
+                &args.chain_spec,
+            ) {
+                (Some(genesis), _) => genesis,
+                (None, Some(spec)) => source::genesis(spec)?,
+                (None, None) => Default::default(),
+            };
+            let stored_code = genesis.top.get(CODE_KEY).cloned();
+            let (runtime, origin) = runtime(&executor, &args, stored_code)?;
+            let version = runtime.version().map_err(Failure::version)?;
+            let state_version =
+                StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1);
+            let state = InMemoryBackend::new(genesis.top, genesis.children_default, state_version);
+            let chain = Chain::new(runtime, state).map_err(Failure::chain)?;
+            run_calls(&args, chain, &origin, &mut |chain, changed| match &file {
+                Some(file) => file.save(chain.state(), changed),
+                None => Ok(()),
+            })
+        }
+    }
+}
 
-    let genesis = match (&args.state, &args.chain_spec) {
-        (Some(state), _) if state.exists() => source::genesis(state)?,
-        (_, Some(spec)) => source::genesis(spec)?,
-        _ => Default::default(),
-    };
-    let (code, origin) = match (&args.runtime, genesis.top.get(CODE_KEY)) {
+/// The runtime to run and where it came from: `--runtime`, else the state's `:code`, else the
+/// bundled blob.
+fn runtime(
+    executor: &Executor,
+    args: &RunArgs,
+    stored_code: Option<Vec<u8>>,
+) -> Outcome<(Runtime, String)> {
+    let (code, origin) = match (&args.runtime, stored_code) {
         (Some(path), _) => (source::blob(path)?, format!("from {}", path.display())),
-        (None, Some(code)) => (code.clone(), "from the state's :code".to_string()),
+        (None, Some(code)) => (code, "from the state's :code".to_string()),
         (None, None) => (
             subexec_runtime_blobs::CLASSIC.to_vec(),
             "bundled runtime-guest, classic ABI".to_string(),
@@ -97,9 +158,18 @@ pub fn run(args: RunArgs) -> Outcome {
     let runtime = executor
         .load(&code)
         .map_err(|e| Failure::input("cannot load the runtime", e))?;
-    let version = runtime.version().map_err(Failure::version)?;
-    let state_version = StateVersion::from_u8(version.system_version).unwrap_or(StateVersion::V1);
-    let state = InMemoryBackend::new(genesis.top, genesis.children_default, state_version);
+    Ok((runtime, origin))
+}
+
+/// Runs the calls on `chain`, prints them, and hands the chain to `save` (with whether any
+/// call changed the state) when every call succeeded, before the last output.
+fn run_calls<S: CommittedState>(
+    args: &RunArgs,
+    chain: Chain<S>,
+    origin: &str,
+    save: &mut dyn FnMut(&Chain<S>, bool) -> Outcome,
+) -> Outcome {
+    let is_demo = args.call.is_none() && args.runtime.is_none() && args.chain_spec.is_none();
     let heap = match (args.heap_pages, args.dynamic_heap, args.memory_budget) {
         (_, _, Some(budget)) => Some(budget.heap_alloc_strategy()),
         (Some(extra_pages), _, None) => Some(HeapAllocStrategy::Static { extra_pages }),
@@ -112,9 +182,8 @@ pub fn run(args: RunArgs) -> Outcome {
         trace_allocations: args.heap_report.is_some() || args.memory_budget.is_some(),
         ..CallOptions::default()
     };
-    let mut chain = Chain::new(runtime, state)
-        .map_err(Failure::chain)?
-        .with_heap_alloc_strategy(heap);
+    let mut chain = chain.with_heap_alloc_strategy(heap);
+    let mut changed = false;
 
     let calls = if is_demo {
         demo::calls()
@@ -123,7 +192,7 @@ pub fn run(args: RunArgs) -> Outcome {
         vec![(call, source::input(&args.input)?)]
     };
     if !args.json {
-        outln!("{}", report::runtime_line(&chain, &origin));
+        outln!("{}", report::runtime_line(&chain, origin));
     }
     let mut records = Vec::new();
     let total = calls.len();
@@ -165,6 +234,7 @@ pub fn run(args: RunArgs) -> Outcome {
                 return Err(Failure::chain(error));
             }
         };
+        changed |= !done.changes.is_empty();
         let summary = demo::describe(&method, &done.outcome.output);
         let mut extra_text = String::new();
         let mut extra_json = Vec::new();
@@ -202,9 +272,7 @@ pub fn run(args: RunArgs) -> Outcome {
     }
     // Every call succeeded: save before the last output, so that a closed or full stdout
     // (exit 1) cannot drop the run's changes.
-    if let Some(path) = &args.state {
-        source::save_state(path, chain.state())?;
-    }
+    save(&chain, changed)?;
     if args.json {
         let document = report::json_run(&chain, records);
         outln!(
