@@ -431,7 +431,7 @@ impl Sides {
             );
         }
         if damaged && std::env::var_os(STRICT).is_none() {
-            // Open finding 7 (docs/FUZZING.md): parity-db 0.5.7 panics on some damaged files
+            // Open finding 8 (docs/FUZZING.md): parity-db 0.5.7 panics on some damaged files
             // (a removed value table: `file.rs:127`, `Option::unwrap()` on `None`). Until
             // the state database turns that into a typed error, a panic while opening or
             // reading a damaged copy is tolerated here so that the fuzzer goes on finding
@@ -494,7 +494,7 @@ impl Sides {
     }
 }
 
-/// Set to make a panic of parity-db on a damaged copy a crash (open finding 7).
+/// Set to make a panic of parity-db on a damaged copy a crash (open finding 8).
 pub const STRICT: &str = "SUBEXEC_FUZZ_STRICT_DB";
 
 /// The state version and the operations of an input.

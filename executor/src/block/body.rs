@@ -180,7 +180,9 @@ mod tests {
         assert!(Block::decode_exact(&encoded[..encoded.len() - 1]).is_err());
         // Codec reasons are one line (the `block_import` fuzz target's first finding).
         for cut in 0..encoded.len() {
-            let text = Block::decode_exact(&encoded[..cut]).unwrap_err().to_string();
+            let text = Block::decode_exact(&encoded[..cut])
+                .unwrap_err()
+                .to_string();
             assert!(!text.contains('\n'), "{text:?}");
         }
         // A body claiming 2^30 extrinsics in four bytes fails without allocating them.
