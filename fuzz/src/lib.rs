@@ -10,6 +10,9 @@
 //! | `executor_modules` | [`smith`] + [`outcome`] | wasm-smith modules of both ABIs under both heap strategies: no host crash, bounded, identical twice |
 //! | `host_api` | [`host_api`]: [`host_script`] + [`raw_host_calls`] | host calls with valid and invalid pointers, lengths, values, in both ABIs |
 //! | `blob_loading` | [`blob_input`] | `Executor::load` + `version()` on hostile blobs |
+//! | `block_import` | [`block_import`] | mutated real Westend blocks on the real Westend state: typed errors, a refused block changes nothing, deterministic |
+//! | `crypto_offchain` | [`crypto_offchain`] | signature, keystore and offchain host functions with a keystore and offchain context; verification equals `sp-core`'s |
+//! | `state_db` | [`state_db`] | operation sequences on the state database equal the in-memory backend; reopen and torn-write copies come back at a committed head |
 //!
 //! A failed property panics (libFuzzer reports a crash); every other outcome, including every
 //! typed error, is a pass. Determinism is checked by running the same input twice and
@@ -23,8 +26,11 @@
 
 pub mod allocator_diff;
 pub mod blob_input;
+pub mod block_import;
+pub mod crypto_offchain;
 pub mod host_api;
 pub mod host_script;
 pub mod outcome;
 pub mod raw_host_calls;
 pub mod smith;
+pub mod state_db;

@@ -71,11 +71,33 @@ fn entry_head(mode: HostMode, functions: &[HostFunction]) -> String {
 
 /// The interpreter's WAT text for `mode`.
 pub fn interpreter_wat(mode: HostMode) -> String {
-    let functions = functions_for(mode);
+    interpreter_wat_for(mode, &functions_for(mode), false)
+}
+
+/// Where a framed interpreter stores each record's result (8 bytes each, at most
+/// [`MAX_FRAMED_RECORDS`]), below [`INPUT_AT`].
+pub const RESULTS_AT: u32 = 1024;
+/// Records a framed interpreter runs, at most.
+pub const MAX_FRAMED_RECORDS: u32 = 256;
+
+/// An interpreter importing `functions` (all allowed in `mode`). Unframed, as
+/// [`interpreter_wat`]: the whole input is records and the entry returns the last result.
+/// Framed: the input starts with a little-endian u32 record count, the records follow and
+/// the bytes after them are free data for pointers to point at; each record's result (0 if
+/// its function returns nothing) is stored at [`RESULTS_AT`] and the entry returns those
+/// results as its output (fat pointer).
+///
+/// # Panics
+/// A framed interpreter in the guest-allocator mode (only classic ones are framed).
+pub fn interpreter_wat_for(mode: HostMode, functions: &[HostFunction], framed: bool) -> String {
+    assert!(
+        !framed || mode == HostMode::Classic,
+        "framed interpreters are classic"
+    );
     let count = functions.len();
     let mut wat = String::from("(module\n");
-    wat.push_str(&host_function_imports(&functions));
-    let head = entry_head(mode, &functions);
+    wat.push_str(&host_function_imports(functions));
+    let head = entry_head(mode, functions);
     let (declarations, entry) = head
         .split_once("(func ")
         .expect("the head declares the entry");
@@ -84,12 +106,33 @@ pub fn interpreter_wat(mode: HostMode) -> String {
     wat.push_str("(data (i32.const 16) \"abcdefgh:child_storage:default:x\\01\\02\\03\")\n");
     wat.push_str("(func ");
     wat.push_str(entry);
+    if framed {
+        wat.push_str(&format!(
+            "(local $i i32)\n\
+             (local.set $end (i32.add (local.get $p) (local.get $len)))\n\
+             (if (i32.ge_u (local.get $len) (i32.const 4)) (then\n\
+             (local.set $i (i32.add (i32.add (local.get $p) (i32.const 4)) \
+             (i32.mul (i32.load (local.get $p)) (i32.const {RECORD_LEN}))))\n\
+             (if (i32.and (i32.le_u (local.get $i) (local.get $end)) \
+             (i32.le_u (i32.load (local.get $p)) (i32.const {MAX_FRAMED_RECORDS}))) \
+             (then (local.set $end (local.get $i))))\n\
+             (local.set $p (i32.add (local.get $p) (i32.const 4)))))\n\
+             (local.set $i (i32.const 0))\n"
+        ));
+    } else {
+        wat.push_str("(local.set $end (i32.add (local.get $p) (local.get $len)))\n");
+    }
     wat.push_str(&format!(
-        "(local.set $end (i32.add (local.get $p) (local.get $len)))\n\
-         (block $done (loop $next\n\
-         (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const {RECORD_LEN})) (local.get $end)))\n\
-         (block $dispatched\n"
+        "(block $done (loop $next\n\
+         (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const {RECORD_LEN})) (local.get $end)))\n"
     ));
+    if framed {
+        wat.push_str(&format!(
+            "(br_if $done (i32.ge_u (local.get $i) (i32.const {MAX_FRAMED_RECORDS})))\n\
+             (local.set $last (i64.const 0))\n"
+        ));
+    }
+    wat.push_str("(block $dispatched\n");
     for index in (0..count).rev() {
         wat.push_str(&format!("(block $f{index}\n"));
     }
@@ -123,12 +166,26 @@ pub fn interpreter_wat(mode: HostMode) -> String {
         }
         wat.push_str("(br $dispatched)\n");
     }
+    wat.push_str(") ;; $dispatched\n");
+    if framed {
+        wat.push_str(&format!(
+            "(i64.store (i32.add (i32.const {RESULTS_AT}) (i32.shl (local.get $i) (i32.const 3))) \
+             (local.get $last))\n\
+             (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+        ));
+    }
     wat.push_str(&format!(
-        ") ;; $dispatched\n\
-         (local.set $p (i32.add (local.get $p) (i32.const {RECORD_LEN})))\n\
-         (br $next)))\n\
-         (local.get $last))\n)\n"
+        "(local.set $p (i32.add (local.get $p) (i32.const {RECORD_LEN})))\n\
+         (br $next)))\n"
     ));
+    if framed {
+        wat.push_str(&format!(
+            "(i64.or (i64.const {RESULTS_AT}) (i64.shl (i64.extend_i32_u \
+             (i32.shl (local.get $i) (i32.const 3))) (i64.const 32))))\n)\n"
+        ));
+    } else {
+        wat.push_str("(local.get $last))\n)\n");
+    }
     wat
 }
 

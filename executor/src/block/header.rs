@@ -64,6 +64,19 @@ pub struct Header {
     pub digest: Digest,
 }
 
+/// A codec error on one line: parity-scale-codec's `Display` puts each context ("Could not
+/// decode `Header::state_root`:") on its own line, tab-indented, and the reason after it;
+/// errors of this crate are one line, so the parts are joined with `: `.
+pub(crate) fn codec_reason(error: &parity_scale_codec::Error) -> String {
+    error
+        .to_string()
+        .lines()
+        .map(|line| line.trim().trim_end_matches(':'))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// A header that does not decode.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 #[error("invalid SCALE header: {0}")]
@@ -75,7 +88,7 @@ impl Header {
     /// # Errors
     /// [`HeaderDecodeError`] naming the codec's reason (truncated, unknown digest item, …).
     pub fn decode_exact(bytes: &[u8]) -> Result<Self, HeaderDecodeError> {
-        Header::decode_all(&mut &bytes[..]).map_err(|e| HeaderDecodeError(e.to_string()))
+        Header::decode_all(&mut &bytes[..]).map_err(|e| HeaderDecodeError(codec_reason(&e)))
     }
 
     /// The block hash: blake2-256 of the encoded header, seal included.
@@ -160,6 +173,13 @@ mod tests {
         let mut huge = bytes[..bytes.len() - 1].to_vec();
         huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff]);
         assert!(Header::decode_exact(&huge).is_err());
+        // The codec's multi-line reason is one line (found by the `block_import` fuzz target).
+        let truncated = Header::decode_exact(&bytes[..40]).unwrap_err().to_string();
+        assert_eq!(
+            truncated,
+            "invalid SCALE header: Could not decode `Header::state_root`: \
+             Not enough data to fill buffer"
+        );
     }
 
     #[test]
