@@ -430,36 +430,9 @@ impl Sides {
                     .collect::<Vec<_>>()
             );
         }
-        if damaged && std::env::var_os(STRICT).is_none() {
-            // Open finding 8 (docs/FUZZING.md): parity-db 0.5.7 panics on some damaged files
-            // (a removed value table: `file.rs:127`, `Option::unwrap()` on `None`). Until
-            // the state database turns that into a typed error, a panic while opening or
-            // reading a damaged copy is tolerated here so that the fuzzer goes on finding
-            // other things; `SUBEXEC_FUZZ_STRICT_DB=1` makes it a crash again.
-            let hook = std::panic::take_hook();
-            std::panic::set_hook(Box::new(|_| {}));
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.check_copy(&copy.0, head, true)
-            }));
-            std::panic::set_hook(hook);
-            match result {
-                Ok(()) => {}
-                Err(payload) => {
-                    let message = payload
-                        .downcast_ref::<String>()
-                        .map(String::as_str)
-                        .or_else(|| payload.downcast_ref::<&str>().copied())
-                        .unwrap_or("");
-                    // Only parity-db's own panics are tolerated, not the harness's checks.
-                    assert!(
-                        !message.contains("copy") && !message.contains("differ"),
-                        "{message}"
-                    );
-                }
-            }
-        } else {
-            self.check_copy(&copy.0, head, damaged);
-        }
+        // A damaged copy gives a typed error or a committed head (finding 8: parity-db's
+        // panics on damaged files are typed errors since `subexec_state_db::panic_free`).
+        self.check_copy(&copy.0, head, damaged);
     }
 
     /// Opens the crash copy in `dir` and checks it (see the module docs).
@@ -493,9 +466,6 @@ impl Sides {
         }
     }
 }
-
-/// Set to make a panic of parity-db on a damaged copy a crash (open finding 8).
-pub const STRICT: &str = "SUBEXEC_FUZZ_STRICT_DB";
 
 /// The state version and the operations of an input.
 pub fn parse(data: &[u8]) -> Option<(StateVersion, Vec<Op>)> {

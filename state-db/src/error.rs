@@ -14,6 +14,17 @@ pub enum StateDbError {
         #[source]
         source: parity_db::Error,
     },
+    /// parity-db panicked on this database (a damaged file it does not check; see
+    /// `panic_free`): the database is unusable, nothing was changed by this process.
+    #[error("state database {path}: damaged ({operation} failed inside parity-db: {message})")]
+    Panicked {
+        /// The database directory.
+        path: String,
+        /// What was being done.
+        operation: &'static str,
+        /// parity-db's panic message.
+        message: String,
+    },
     /// The head record is not `root (32) ‖ version (1) ‖ commit count (8)`.
     #[error("state database {path}: corrupt head record ({len} bytes)")]
     CorruptHead {

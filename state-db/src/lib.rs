@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod panic_free;
 mod staged;
 mod state_db;
 mod store;

@@ -82,12 +82,20 @@ impl StateDb {
         // The key is the Blake2-256 of the value: no key hashing, values never change.
         nodes.preimage = true;
         nodes.uniform = true;
-        let db =
-            parity_db::Db::open_or_create(&options).map_err(|source| db_error(path, source))?;
-        let head = match db
-            .get(META, HEAD_KEY)
-            .map_err(|source| db_error(path, source))?
-        {
+        let panicked = |operation: &'static str| {
+            move |message: String| StateDbError::Panicked {
+                path: path.display().to_string(),
+                operation,
+                message,
+            }
+        };
+        let db = crate::panic_free::call(|| parity_db::Db::open_or_create(&options))
+            .map_err(panicked("opening"))?
+            .map_err(|source| db_error(path, source))?;
+        let head = crate::panic_free::call(|| db.get(META, HEAD_KEY))
+            .map_err(panicked("reading the head"))?
+            .map_err(|source| db_error(path, source))?;
+        let head = match head {
             None => Head {
                 root: empty_trie_root(),
                 version: StateVersion::V0,
@@ -151,10 +159,7 @@ impl StateDb {
                 HEAD_KEY.to_vec(),
                 Some(head.encode()),
             )));
-        self.store
-            .db
-            .commit(transaction)
-            .map_err(|source| db_error(&self.path, source))?;
+        self.write(transaction)?;
         self.head = head;
         Ok(root)
     }
@@ -195,10 +200,7 @@ impl StateDb {
                 HEAD_KEY.to_vec(),
                 Some(head.encode()),
             )));
-        self.store
-            .db
-            .commit(transaction)
-            .map_err(|source| db_error(&self.path, source))?;
+        self.write(transaction)?;
         self.head = head;
         Ok(head.root)
     }
@@ -253,12 +255,27 @@ impl StateDb {
             version,
             commits: self.head.commits.saturating_add(1),
         };
-        self.store
-            .db
-            .commit([(META, HEAD_KEY.to_vec(), Some(head.encode()))])
-            .map_err(|source| db_error(&self.path, source))?;
+        self.write([(META, HEAD_KEY.to_vec(), Some(head.encode()))])?;
         self.head = head;
         Ok(root)
+    }
+}
+
+impl StateDb {
+    /// Commits `transaction` to parity-db as one atomic write (a panic inside parity-db is a
+    /// typed error, see `panic_free`).
+    fn write<I, K>(&self, transaction: I) -> Result<(), StateDbError>
+    where
+        I: IntoIterator<Item = (u8, K, Option<Vec<u8>>)>,
+        K: AsRef<[u8]>,
+    {
+        crate::panic_free::call(|| self.store.db.commit(transaction))
+            .map_err(|message| StateDbError::Panicked {
+                path: self.path.display().to_string(),
+                operation: "committing",
+                message,
+            })?
+            .map_err(|source| db_error(&self.path, source))
     }
 }
 
@@ -286,8 +303,10 @@ impl BatchSink {
         let transaction = batch
             .into_iter()
             .map(|(hash, node)| (NODES, hash.to_vec(), Some(node)));
-        if let Err(error) = self.store.db.commit(transaction) {
-            self.error = Some(error);
+        match crate::panic_free::call(|| self.store.db.commit(transaction)) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => self.error = Some(error),
+            Err(message) => self.error = Some(parity_db::Error::Corruption(message)),
         }
     }
 }

@@ -23,8 +23,12 @@ impl std::fmt::Debug for DbStore {
 
 impl NodeStore for DbStore {
     fn node(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, BackendError> {
-        self.db
-            .get(NODES, hash)
+        crate::panic_free::call(|| self.db.get(NODES, hash))
+            .map_err(|message| {
+                BackendError(format!(
+                    "state database read: damaged (parity-db panicked: {message})"
+                ))
+            })?
             .map_err(|error| BackendError(format!("state database read: {error}")))
     }
 }
