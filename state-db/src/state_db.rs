@@ -158,6 +158,35 @@ impl StateDb {
         Ok(root)
     }
 
+    /// Moves the head to `head`, an earlier committed state (the database is an archive, so its
+    /// nodes are all still there): what a tool replaying blocks from one state several times
+    /// needs. The head record is written atomically.
+    ///
+    /// # Errors
+    /// [`StateDbError::UnknownRoot`] if the database holds no node for `head.root` (and it is
+    /// not the empty trie), a database error otherwise; the head is then unchanged.
+    pub fn set_head(&mut self, head: Head) -> Result<(), StateDbError> {
+        if head.root != empty_trie_root()
+            && self
+                .store
+                .db
+                .get(NODES, &head.root)
+                .map_err(|source| db_error(&self.path, source))?
+                .is_none()
+        {
+            return Err(StateDbError::UnknownRoot {
+                path: self.path.display().to_string(),
+                root: head.root,
+            });
+        }
+        self.store
+            .db
+            .commit([(META, HEAD_KEY.to_vec(), Some(head.encode()))])
+            .map_err(|source| db_error(&self.path, source))?;
+        self.head = head;
+        Ok(())
+    }
+
     /// Replaces the state with `top` and the default child tries `children` (by unprefixed
     /// storage key), built with layout `version`; child roots are written into the main trie
     /// as in [`subexec_host_functions::storage::InMemoryBackend::new`]. Returns the new root.

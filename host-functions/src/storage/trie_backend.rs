@@ -19,6 +19,7 @@ use sp_trie::{Trie, TrieDBBuilder, TrieDBKeyIterator, TrieRecorder};
 
 use super::backend::{prefixed_child_key, Backend, BackendError, TrieId};
 use super::changes::StorageChanges;
+use super::proof_recorder::ProofRecorder;
 use super::trie_root::{empty_trie_root, Blake2Hasher};
 use super::StateVersion;
 
@@ -26,10 +27,9 @@ use super::StateVersion;
 pub type LayoutV0 = sp_trie::LayoutV0<Blake2Hasher>;
 /// Substrate's layout V1 with Blake2-256.
 pub type LayoutV1 = sp_trie::LayoutV1<Blake2Hasher>;
-/// Trie nodes in memory, reference-counted, keyed by hash (`sp_trie::MemoryDB`).
-pub type NodeMemory = sp_trie::MemoryDB<Blake2Hasher>;
-/// Records the trie nodes a call reads (`sp_trie::recorder::Recorder`).
-pub type ProofRecorder = sp_trie::recorder::Recorder<Blake2Hasher>;
+/// Trie nodes in memory, reference-counted, keyed by hash (`sp_trie::MemoryDB` with the
+/// standard library's randomly seeded hasher, which sp-trie uses only with its `std` feature).
+pub type NodeMemory = memory_db::MemoryDB<Blake2Hasher, memory_db::HashKey<Blake2Hasher>, Vec<u8>>;
 /// A storage proof: the set of encoded trie nodes (`sp_trie::StorageProof`).
 pub use sp_trie::StorageProof;
 
@@ -87,12 +87,43 @@ impl<'a, S: NodeStore + ?Sized> StoreRef<'a, S> {
     }
 
     /// The store's error if it had one, else `error` converted.
-    fn fail(&self, error: impl std::fmt::Display) -> BackendError {
+    fn fail(&self, error: Box<TrieError>) -> BackendError {
         self.error
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
-            .unwrap_or_else(|| BackendError(format!("trie: {error}")))
+            .unwrap_or_else(|| BackendError(format!("trie: {}", trie_error_text(&error))))
+    }
+}
+
+/// `trie-db`'s error with Substrate's node codec (the same type for both layouts).
+type TrieError = sp_trie::TrieError<LayoutV1>;
+
+/// What `trie-db`'s `Display` says (it has one only with its `std` feature, which needs
+/// sp-trie's), with hashes in hex.
+fn trie_error_text(error: &TrieError) -> String {
+    match error {
+        trie_db::TrieError::InvalidStateRoot(root) => {
+            format!("invalid state root 0x{}", hex::encode(root))
+        }
+        trie_db::TrieError::IncompleteDatabase(missing) => {
+            format!("database missing expected node 0x{}", hex::encode(missing))
+        }
+        trie_db::TrieError::ValueAtIncompleteKey(bytes, extra) => format!(
+            "value found in trie at incomplete key 0x{} + {extra:#x}",
+            hex::encode(bytes)
+        ),
+        trie_db::TrieError::DecoderError(hash, error) => {
+            format!(
+                "decoding failed for node 0x{}: {error:?}",
+                hex::encode(hash)
+            )
+        }
+        trie_db::TrieError::InvalidHash(hash, data) => format!(
+            "node 0x{} contains an invalid hash reference of {} bytes",
+            hex::encode(hash),
+            data.len()
+        ),
     }
 }
 
@@ -178,7 +209,7 @@ where
         base: &base,
         overlay,
     };
-    let mut trie_recorder = recorder.map(|r| r.as_trie_recorder(root));
+    let mut trie_recorder = recorder.map(ProofRecorder::as_trie_recorder);
     let recorder = trie_recorder
         .as_mut()
         .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>);
@@ -286,7 +317,12 @@ impl TrieBackend<NodeMemory> {
     /// The read-only state a storage proof proves: the nodes of `proof` under `root`. Reading
     /// anything the proof does not cover is a [`BackendError`] (a missing trie node).
     pub fn from_proof(root: [u8; 32], proof: StorageProof) -> Self {
-        TrieBackend::new(proof.into_memory_db(), root)
+        let mut nodes = NodeMemory::default();
+        // What `StorageProof::into_memory_db` does, into this crate's `NodeMemory`.
+        for node in proof.into_iter_nodes() {
+            HashDB::insert(&mut nodes, hash_db::EMPTY_PREFIX, &node);
+        }
+        TrieBackend::new(nodes, root)
     }
 }
 
@@ -340,13 +376,13 @@ impl<S: NodeStore> TrieBackend<S> {
     }
 
     /// Runs `f` on the trie at `root`, recording if this backend records.
-    fn read<R, E: std::fmt::Display>(
+    fn read<R>(
         &self,
         root: [u8; 32],
-        f: impl FnOnce(&sp_trie::TrieDB<'_, '_, LayoutV1>) -> Result<R, E>,
+        f: impl FnOnce(&sp_trie::TrieDB<'_, '_, LayoutV1>) -> Result<R, Box<TrieError>>,
     ) -> Result<R, BackendError> {
         let store = StoreRef::new(&self.store);
-        let mut trie_recorder = self.recorder.as_ref().map(|r| r.as_trie_recorder(root));
+        let mut trie_recorder = self.recorder.as_ref().map(ProofRecorder::as_trie_recorder);
         let trie = TrieDBBuilder::<LayoutV1>::new(&store, &root)
             .with_optional_recorder(
                 trie_recorder
@@ -519,6 +555,12 @@ impl<S: NodeStore + Clone + 'static> Backend for TrieBackend<S> {
 
     fn recording(&self, recorder: &ProofRecorder) -> Option<Arc<dyn Backend>> {
         Some(Arc::new(self.recording_clone(recorder)))
+    }
+
+    fn proof_size(&self) -> Option<u64> {
+        self.recorder
+            .as_ref()
+            .map(|r| u64::try_from(r.estimate_encoded_size()).unwrap_or(u64::MAX))
     }
 }
 
