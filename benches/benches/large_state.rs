@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(30));
+    group.measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Elements(blocks.len() as u64));
     for state in &mut states {
         let keys = state.keys;

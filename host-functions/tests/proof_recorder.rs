@@ -6,7 +6,7 @@
 //! function itself answers the recorder's estimate during a recording call.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
 
 use parity_scale_codec::Encode;
 use proptest::prelude::*;
@@ -80,10 +80,16 @@ fn run(map: StorageMap, version: StateVersion, ops: &[Op]) -> Result<(), TestCas
             Op::Root(delta) => {
                 let mut iter = delta.iter().map(|(k, v)| (k.as_slice(), v.as_deref()));
                 let our_root = ours.storage_root(&mut iter, version).unwrap();
-                let (their_root, _) = theirs.storage_root(
-                    delta.iter().map(|(k, v)| (k.as_slice(), v.as_deref())),
-                    sp_version,
-                );
+                // trie-db 0.32 panics on some deletions of absent keys (our `delta_root`
+                // skips them, `tests/trie_delta_bug.rs`): the reference has no answer there.
+                let Ok((their_root, _)) = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    theirs.storage_root(
+                        delta.iter().map(|(k, v)| (k.as_slice(), v.as_deref())),
+                        sp_version,
+                    )
+                })) else {
+                    return Ok(());
+                };
                 prop_assert_eq!(our_root, their_root.0);
             }
         }

@@ -209,10 +209,6 @@ where
         base: &base,
         overlay,
     };
-    let mut trie_recorder = recorder.map(ProofRecorder::as_trie_recorder);
-    let recorder = trie_recorder
-        .as_mut()
-        .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>);
     let result = match version {
         StateVersion::V0 => apply_sorted::<LayoutV0, _, _>(&mut db, root, delta, recorder),
         StateVersion::V1 => apply_sorted::<LayoutV1, _, _>(&mut db, root, delta, recorder),
@@ -229,11 +225,17 @@ where
 /// A runtime can ask for such a deletion (`storage_clear` of any key), so it must not reach
 /// `remove`. For every key the trie holds, and every key that does not trigger the bug, the
 /// result is `delta_trie_root`'s (`tests/trie_delta_bug.rs`).
+///
+/// Whether a deleted key is held is decided before the update, without reading its value: by
+/// the delta's own earlier entry for the key if it has one, else by a hash lookup in the
+/// committed trie. A recorder then records what `delta_trie_root` records — the nodes on the
+/// key's path, never a hashed value that `remove` does not read (`TrieDBMut::contains` would
+/// read it and put it into the proof; `tests/proof_recorder.rs`).
 fn apply_sorted<L, K, V>(
     db: &mut dyn HashDB<Blake2Hasher, Vec<u8>>,
     mut root: [u8; 32],
     delta: impl IntoIterator<Item = (K, Option<V>)>,
-    recorder: Option<&mut dyn TrieRecorder<[u8; 32]>>,
+    recorder: Option<&ProofRecorder>,
 ) -> Result<[u8; 32], Box<sp_trie::TrieError<L>>>
 where
     L: sp_trie::TrieLayout<Hash = Blake2Hasher>,
@@ -241,22 +243,49 @@ where
     V: std::borrow::Borrow<[u8]>,
 {
     use sp_trie::TrieMut;
+    let mut delta = delta.into_iter().collect::<Vec<_>>();
+    // Stable: of several entries for one key, the last is applied last and wins.
+    delta.sort_by(|l, r| l.0.borrow().cmp(r.0.borrow()));
+    let mut skip = vec![false; delta.len()];
     {
-        let mut trie = sp_trie::TrieDBMutBuilder::<L>::from_existing(db, &mut root)
-            .with_optional_recorder(recorder)
+        let committed: &dyn HashDB<Blake2Hasher, Vec<u8>> = &*db;
+        let mut active = recorder.map(ProofRecorder::as_trie_recorder);
+        let trie = TrieDBBuilder::<L>::new(&committed, &root)
+            .with_optional_recorder(
+                active
+                    .as_mut()
+                    .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>),
+            )
             .build();
-        let mut delta = delta.into_iter().collect::<Vec<_>>();
-        // Stable: of several entries for one key, the last is applied last and wins.
-        delta.sort_by(|l, r| l.0.borrow().cmp(r.0.borrow()));
-        for (key, change) in delta {
+        for index in 0..delta.len() {
+            if delta[index].1.is_some() {
+                continue;
+            }
+            let key = delta[index].0.borrow();
+            let held = match index.checked_sub(1).map(|i| &delta[i]) {
+                Some((previous, change)) if previous.borrow() == key => change.is_some(),
+                _ => trie.get_hash(key)?.is_some(),
+            };
+            skip[index] = !held;
+        }
+    }
+    {
+        let mut active = recorder.map(ProofRecorder::as_trie_recorder);
+        let mut trie = sp_trie::TrieDBMutBuilder::<L>::from_existing(db, &mut root)
+            .with_optional_recorder(
+                active
+                    .as_mut()
+                    .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>),
+            )
+            .build();
+        for ((key, change), skip) in delta.into_iter().zip(skip) {
             match change {
                 Some(value) => {
                     trie.insert(key.borrow(), value.borrow())?;
                 }
+                None if skip => {}
                 None => {
-                    if trie.contains(key.borrow())? {
-                        trie.remove(key.borrow())?;
-                    }
+                    trie.remove(key.borrow())?;
                 }
             }
         }
