@@ -79,13 +79,16 @@ fn main() {
             let replay = start.elapsed();
             println!(
                 "measure {} keys: Core_version {:.3} ms (first call), root of 100 changes {:.3} ms, \
-                 128 Westend blocks {:.2} s, database {:.0} MB, peak RSS {:.0} MB",
+                 128 Westend blocks {:.2} s, database {:.0} MB, peak RSS {:.0} MB (now: heap \
+                 {:.0} MB, mapped files {:.0} MB)",
                 state.keys,
                 version.as_secs_f64() * 1e3,
                 root.as_secs_f64() * 1e3,
                 replay.as_secs_f64(),
                 large_state::dir_size(&dir) as f64 / 1e6,
-                large_state::peak_rss_mb()
+                large_state::peak_rss_mb(),
+                large_state::status_mb("RssAnon"),
+                large_state::status_mb("RssFile"),
             );
         }
         _ => usage(),

@@ -295,15 +295,21 @@ pub fn replay_westend(
     state.db.root()
 }
 
-/// The process's peak resident set (`VmHWM`), in MB.
-pub fn peak_rss_mb() -> f64 {
+/// A field of `/proc/self/status` in kB, as MB (0 where there is no such file).
+pub fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The process's peak resident set (`VmHWM`), in MB. It counts the pages of memory-mapped
+/// database files the process touched (parity-db maps its tables) as well as its heap.
+pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM")
 }
 
 /// The bytes of the files in `dir` (parity-db keeps its tables and log flat in one directory).
