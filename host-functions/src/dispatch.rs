@@ -161,7 +161,7 @@ pub fn invoke(
         F::StorageClearPrefixV3Classic => removal::clear_prefix(state, memory, a),
         F::DefaultChildStorageClearPrefixV3Classic => removal::child_clear_prefix(state, memory, a),
         F::DefaultChildStorageStorageKillV4Classic => removal::child_kill(state, memory, a),
-        F::StorageProofSizeV1 => proof_size::storage_proof_size(),
+        F::StorageProofSizeV1 => proof_size::storage_proof_size(state),
         F::OffchainIndexSetV1 => offchain::index_set(state, memory, a),
         F::OffchainIndexClearV1 => offchain::index_clear(state, memory, a),
         F::TransactionIndexIndexV1 => transaction_index::index(state, memory, a),

@@ -39,6 +39,17 @@ pub enum StateDbError {
         /// The database directory.
         path: String,
     },
+    /// [`crate::StateDb::set_head`] was given a root the database holds no node for.
+    #[error(
+        "state database {path}: no committed state with root 0x{}",
+        hex::encode(root)
+    )]
+    UnknownRoot {
+        /// The database directory.
+        path: String,
+        /// The root asked for.
+        root: [u8; 32],
+    },
     /// Reading the trie or computing a root failed (a missing node means a corrupt database).
     #[error("state database: {0}")]
     Trie(#[from] BackendError),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use hash_db::{AsHashDB, HashDB, Prefix};
 use subexec_host_functions::storage::trie_backend::{build_trie, node_hash};
 use subexec_host_functions::storage::trie_root::{empty_trie_root, Blake2Hasher};
+use subexec_host_functions::storage::NodeStore as _;
 use subexec_host_functions::storage::{
     prefixed_child_key, StateVersion, StorageChanges, StorageMap, TrieBackend,
 };
@@ -203,6 +204,25 @@ impl StateDb {
         self.write(transaction)?;
         self.head = head;
         Ok(head.root)
+    }
+
+    /// Moves the head to `head`, an earlier committed state (the database is an archive, so its
+    /// nodes are all still there): what a tool replaying blocks from one state several times
+    /// needs. The head record is written atomically.
+    ///
+    /// # Errors
+    /// [`StateDbError::UnknownRoot`] if the database holds no node for `head.root` (and it is
+    /// not the empty trie), a database error otherwise; the head is then unchanged.
+    pub fn set_head(&mut self, head: Head) -> Result<(), StateDbError> {
+        if head.root != empty_trie_root() && self.store.node(&head.root)?.is_none() {
+            return Err(StateDbError::UnknownRoot {
+                path: self.path.display().to_string(),
+                root: head.root,
+            });
+        }
+        self.write([(META, HEAD_KEY.to_vec(), Some(head.encode()))])?;
+        self.head = head;
+        Ok(())
     }
 
     /// Replaces the state with `top` and the default child tries `children` (by unprefixed

@@ -111,4 +111,10 @@ pub trait Backend: Send + Sync {
         let _ = recorder;
         None
     }
+
+    /// The encoded size of the storage proof recorded so far if this backend records one
+    /// (a [`Backend::recording`] view), else `None`: what `ext_storage_proof_size` answers.
+    fn proof_size(&self) -> Option<u64> {
+        None
+    }
 }

@@ -20,9 +20,8 @@ use std::sync::{Arc, OnceLock};
 
 use super::backend::{prefixed_child_key, Backend, BackendError, TrieId};
 use super::changes::StorageChanges;
-use super::trie_backend::{
-    build_trie, delta_root, NodeMemory, NodeStore, ProofRecorder, TrieBackend,
-};
+use super::proof_recorder::ProofRecorder;
+use super::trie_backend::{build_trie, delta_root, NodeMemory, NodeStore, TrieBackend};
 use super::trie_root::empty_trie_root;
 use super::StateVersion;
 

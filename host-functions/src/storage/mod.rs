@@ -14,6 +14,7 @@ mod committed;
 pub mod deep_stack;
 mod memory;
 mod overlay;
+mod proof_recorder;
 mod state;
 mod transactions;
 pub mod trie_backend;
@@ -28,9 +29,10 @@ pub use changes::{StorageChanges, TrieChanges};
 pub use committed::CommittedState;
 pub use memory::{InMemoryBackend, NodeSet, StorageMap};
 pub use overlay::{ChangeSet, Overlay};
+pub use proof_recorder::ProofRecorder;
 pub use state::{RemovalResult, StorageState};
 pub use transactions::TransactionError;
-pub use trie_backend::{NodeMemory, NodeStore, ProofRecorder, StorageProof, TrieBackend};
+pub use trie_backend::{NodeMemory, NodeStore, StorageProof, TrieBackend};
 
 /// The trie layout used to compute a root.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

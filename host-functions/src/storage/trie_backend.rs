@@ -19,6 +19,7 @@ use sp_trie::{Trie, TrieDBBuilder, TrieDBKeyIterator, TrieRecorder};
 
 use super::backend::{prefixed_child_key, Backend, BackendError, TrieId};
 use super::changes::StorageChanges;
+use super::proof_recorder::ProofRecorder;
 use super::trie_root::{empty_trie_root, Blake2Hasher};
 use super::StateVersion;
 
@@ -26,10 +27,9 @@ use super::StateVersion;
 pub type LayoutV0 = sp_trie::LayoutV0<Blake2Hasher>;
 /// Substrate's layout V1 with Blake2-256.
 pub type LayoutV1 = sp_trie::LayoutV1<Blake2Hasher>;
-/// Trie nodes in memory, reference-counted, keyed by hash (`sp_trie::MemoryDB`).
-pub type NodeMemory = sp_trie::MemoryDB<Blake2Hasher>;
-/// Records the trie nodes a call reads (`sp_trie::recorder::Recorder`).
-pub type ProofRecorder = sp_trie::recorder::Recorder<Blake2Hasher>;
+/// Trie nodes in memory, reference-counted, keyed by hash (`sp_trie::MemoryDB` with the
+/// standard library's randomly seeded hasher, which sp-trie uses only with its `std` feature).
+pub type NodeMemory = memory_db::MemoryDB<Blake2Hasher, memory_db::HashKey<Blake2Hasher>, Vec<u8>>;
 /// A storage proof: the set of encoded trie nodes (`sp_trie::StorageProof`).
 pub use sp_trie::StorageProof;
 
@@ -87,12 +87,43 @@ impl<'a, S: NodeStore + ?Sized> StoreRef<'a, S> {
     }
 
     /// The store's error if it had one, else `error` converted.
-    fn fail(&self, error: impl std::fmt::Display) -> BackendError {
+    fn fail(&self, error: Box<TrieError>) -> BackendError {
         self.error
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
-            .unwrap_or_else(|| BackendError(format!("trie: {error}")))
+            .unwrap_or_else(|| BackendError(format!("trie: {}", trie_error_text(&error))))
+    }
+}
+
+/// `trie-db`'s error with Substrate's node codec (the same type for both layouts).
+type TrieError = sp_trie::TrieError<LayoutV1>;
+
+/// What `trie-db`'s `Display` says (it has one only with its `std` feature, which needs
+/// sp-trie's), with hashes in hex.
+fn trie_error_text(error: &TrieError) -> String {
+    match error {
+        trie_db::TrieError::InvalidStateRoot(root) => {
+            format!("invalid state root 0x{}", hex::encode(root))
+        }
+        trie_db::TrieError::IncompleteDatabase(missing) => {
+            format!("database missing expected node 0x{}", hex::encode(missing))
+        }
+        trie_db::TrieError::ValueAtIncompleteKey(bytes, extra) => format!(
+            "value found in trie at incomplete key 0x{} + {extra:#x}",
+            hex::encode(bytes)
+        ),
+        trie_db::TrieError::DecoderError(hash, error) => {
+            format!(
+                "decoding failed for node 0x{}: {error:?}",
+                hex::encode(hash)
+            )
+        }
+        trie_db::TrieError::InvalidHash(hash, data) => format!(
+            "node 0x{} contains an invalid hash reference of {} bytes",
+            hex::encode(hash),
+            data.len()
+        ),
     }
 }
 
@@ -174,29 +205,24 @@ where
     V: std::borrow::Borrow<[u8]>,
 {
     let delta: Vec<(K, Option<V>)> = delta.into_iter().collect();
-    let mut sorted: Vec<(&[u8], Option<&[u8]>)> = delta
+    let borrowed: Vec<(&[u8], Option<&[u8]>)> = delta
         .iter()
         .map(|(key, value)| (key.borrow(), value.as_ref().map(|v| v.borrow())))
         .collect();
-    // Stable: of several entries for one key, the last is applied last and wins.
-    sorted.sort_by(|l, r| l.0.cmp(r.0));
-    let longest = sorted.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
-    let work = || {
+    let longest = borrowed.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    let work = move || {
         let base = StoreRef::new(store);
         let mut db = Overlaid {
             base: &base,
             overlay,
         };
-        let mut trie_recorder = recorder.map(|r| r.as_trie_recorder(root));
-        let recorder = trie_recorder
-            .as_mut()
-            .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>);
         let result = match version {
-            StateVersion::V0 => apply_sorted::<LayoutV0>(&mut db, root, sorted, recorder),
-            StateVersion::V1 => apply_sorted::<LayoutV1>(&mut db, root, sorted, recorder),
+            StateVersion::V0 => apply_sorted::<LayoutV0, _, _>(&mut db, root, borrowed, recorder),
+            StateVersion::V1 => apply_sorted::<LayoutV1, _, _>(&mut db, root, borrowed, recorder),
         };
         result.map_err(|error| base.fail(error))
     };
+    // Paths to long keys recurse deeply in trie-db: see `deep_stack`.
     super::deep_stack::with_stack_for(longest, work).map_err(|error| {
         BackendError(format!(
             "no thread for a trie path to a {longest}-byte key: {error}"
@@ -213,29 +239,67 @@ where
 /// A runtime can ask for such a deletion (`storage_clear` of any key), so it must not reach
 /// `remove`. For every key the trie holds, and every key that does not trigger the bug, the
 /// result is `delta_trie_root`'s (`tests/trie_delta_bug.rs`).
-fn apply_sorted<L>(
+///
+/// Whether a deleted key is held is decided before the update, without reading its value: by
+/// the delta's own earlier entry for the key if it has one, else by a hash lookup in the
+/// committed trie. A recorder then records what `delta_trie_root` records — the nodes on the
+/// key's path, never a hashed value that `remove` does not read (`TrieDBMut::contains` would
+/// read it and put it into the proof; `tests/proof_recorder.rs`).
+fn apply_sorted<L, K, V>(
     db: &mut dyn HashDB<Blake2Hasher, Vec<u8>>,
     mut root: [u8; 32],
-    sorted: Vec<(&[u8], Option<&[u8]>)>,
-    recorder: Option<&mut dyn TrieRecorder<[u8; 32]>>,
+    delta: impl IntoIterator<Item = (K, Option<V>)>,
+    recorder: Option<&ProofRecorder>,
 ) -> Result<[u8; 32], Box<sp_trie::TrieError<L>>>
 where
     L: sp_trie::TrieLayout<Hash = Blake2Hasher>,
+    K: std::borrow::Borrow<[u8]>,
+    V: std::borrow::Borrow<[u8]>,
 {
     use sp_trie::TrieMut;
+    let mut delta = delta.into_iter().collect::<Vec<_>>();
+    // Stable: of several entries for one key, the last is applied last and wins.
+    delta.sort_by(|l, r| l.0.borrow().cmp(r.0.borrow()));
+    let mut skip = vec![false; delta.len()];
     {
-        let mut trie = sp_trie::TrieDBMutBuilder::<L>::from_existing(db, &mut root)
-            .with_optional_recorder(recorder)
+        let committed: &dyn HashDB<Blake2Hasher, Vec<u8>> = &*db;
+        let mut active = recorder.map(ProofRecorder::as_trie_recorder);
+        let trie = TrieDBBuilder::<L>::new(&committed, &root)
+            .with_optional_recorder(
+                active
+                    .as_mut()
+                    .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>),
+            )
             .build();
-        for (key, change) in sorted {
+        for index in 0..delta.len() {
+            if delta[index].1.is_some() {
+                continue;
+            }
+            let key = delta[index].0.borrow();
+            let held = match index.checked_sub(1).map(|i| &delta[i]) {
+                Some((previous, change)) if previous.borrow() == key => change.is_some(),
+                _ => trie.get_hash(key)?.is_some(),
+            };
+            skip[index] = !held;
+        }
+    }
+    {
+        let mut active = recorder.map(ProofRecorder::as_trie_recorder);
+        let mut trie = sp_trie::TrieDBMutBuilder::<L>::from_existing(db, &mut root)
+            .with_optional_recorder(
+                active
+                    .as_mut()
+                    .map(|r| r as &mut dyn TrieRecorder<[u8; 32]>),
+            )
+            .build();
+        for ((key, change), skip) in delta.into_iter().zip(skip) {
             match change {
                 Some(value) => {
-                    trie.insert(key, value)?;
+                    trie.insert(key.borrow(), value.borrow())?;
                 }
+                None if skip => {}
                 None => {
-                    if trie.contains(key)? {
-                        trie.remove(key)?;
-                    }
+                    trie.remove(key.borrow())?;
                 }
             }
         }
@@ -296,7 +360,12 @@ impl TrieBackend<NodeMemory> {
     /// The read-only state a storage proof proves: the nodes of `proof` under `root`. Reading
     /// anything the proof does not cover is a [`BackendError`] (a missing trie node).
     pub fn from_proof(root: [u8; 32], proof: StorageProof) -> Self {
-        TrieBackend::new(proof.into_memory_db(), root)
+        let mut nodes = NodeMemory::default();
+        // What `StorageProof::into_memory_db` does, into this crate's `NodeMemory`.
+        for node in proof.into_iter_nodes() {
+            HashDB::insert(&mut nodes, hash_db::EMPTY_PREFIX, &node);
+        }
+        TrieBackend::new(nodes, root)
     }
 }
 
@@ -350,13 +419,13 @@ impl<S: NodeStore> TrieBackend<S> {
     }
 
     /// Runs `f` on the trie at `root`, recording if this backend records.
-    fn read<R, E: std::fmt::Display>(
+    fn read<R>(
         &self,
         root: [u8; 32],
-        f: impl FnOnce(&sp_trie::TrieDB<'_, '_, LayoutV1>) -> Result<R, E>,
+        f: impl FnOnce(&sp_trie::TrieDB<'_, '_, LayoutV1>) -> Result<R, Box<TrieError>>,
     ) -> Result<R, BackendError> {
         let store = StoreRef::new(&self.store);
-        let mut trie_recorder = self.recorder.as_ref().map(|r| r.as_trie_recorder(root));
+        let mut trie_recorder = self.recorder.as_ref().map(ProofRecorder::as_trie_recorder);
         let trie = TrieDBBuilder::<LayoutV1>::new(&store, &root)
             .with_optional_recorder(
                 trie_recorder
@@ -529,6 +598,12 @@ impl<S: NodeStore + Clone + 'static> Backend for TrieBackend<S> {
 
     fn recording(&self, recorder: &ProofRecorder) -> Option<Arc<dyn Backend>> {
         Some(Arc::new(self.recording_clone(recorder)))
+    }
+
+    fn proof_size(&self) -> Option<u64> {
+        self.recorder
+            .as_ref()
+            .map(|r| u64::try_from(r.estimate_encoded_size()).unwrap_or(u64::MAX))
     }
 }
 
