@@ -99,7 +99,7 @@ fn a_call_over_extending_keys_gets_the_reference_root() {
 fn long_key_paths_get_a_stack_of_their_own() {
     use subexec_host_functions::storage::deep_stack::INLINE_KEY_BYTES;
     const LONG: usize = 1_500;
-    assert!(LONG > INLINE_KEY_BYTES);
+    const { assert!(LONG > INLINE_KEY_BYTES) };
     let pairs: StorageMap = (1..=LONG)
         .map(|len| (vec![9u8; len], vec![len as u8; 40]))
         .collect();
