@@ -145,16 +145,29 @@ impl StateDb {
         version: StateVersion,
     ) -> Result<[u8; 32], StateDbError> {
         let (root, mut nodes) = self.backend().commit_root(changes, version)?;
+        let nodes = nodes
+            .drain()
+            .into_iter()
+            .filter(|(_, (_, count))| *count > 0)
+            .map(|(hash, (node, _))| (hash, node));
+        self.advance(nodes, root, version)
+    }
+
+    /// Writes `nodes` and the next head (`root`, `version`, one more commit) in one database
+    /// transaction, then moves the head; returns `root`.
+    fn advance(
+        &mut self,
+        nodes: impl Iterator<Item = ([u8; 32], Vec<u8>)>,
+        root: [u8; 32],
+        version: StateVersion,
+    ) -> Result<[u8; 32], StateDbError> {
         let head = Head {
             root,
             version,
             commits: self.head.commits.saturating_add(1),
         };
         let transaction = nodes
-            .drain()
-            .into_iter()
-            .filter(|(_, (_, count))| *count > 0)
-            .map(|(hash, (node, _))| (NODES, hash.to_vec(), Some(node)))
+            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node)))
             .chain(std::iter::once((
                 META,
                 HEAD_KEY.to_vec(),
@@ -186,24 +199,12 @@ impl StateDb {
         if staged.applied == 0 {
             return Ok(self.head.root);
         }
-        let head = Head {
-            root: staged.root,
-            version: staged.version,
-            commits: self.head.commits.saturating_add(1),
-        };
-        let transaction = staged
+        let nodes = staged
             .store
             .pending()
             .iter()
-            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node.clone())))
-            .chain(std::iter::once((
-                META,
-                HEAD_KEY.to_vec(),
-                Some(head.encode()),
-            )));
-        self.write(transaction)?;
-        self.head = head;
-        Ok(head.root)
+            .map(|(hash, node)| (*hash, node.clone()));
+        self.advance(nodes, staged.root, staged.version)
     }
 
     /// Moves the head to `head`, an earlier committed state (the database is an archive, so its
