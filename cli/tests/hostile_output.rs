@@ -319,29 +319,35 @@ fn an_import_of_the_wrong_shape_is_described_not_dumped() {
     assert!(!out.stderr.contains('{'), "{}", out.stderr);
 }
 
-#[test]
-fn a_heap_report_that_cannot_be_made_says_why() {
-    let blob = temp("guest.wasm");
-    std::fs::write(&blob, subexec_runtime_blobs::GUEST_ALLOCATOR).unwrap();
+/// Runs `call` of `runtime` with `--heap-report`, which succeeds without writing the report;
+/// returns stderr.
+fn run_without_heap_report(runtime: &std::path::Path, call: &str) -> String {
     let report = temp("heap.svg");
     let out = subexec(&[
         "run",
         "--runtime",
-        blob.to_str().unwrap(),
+        runtime.to_str().unwrap(),
         "--call",
-        "Core_version",
+        call,
         "--heap-report",
         report.to_str().unwrap(),
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!report.exists());
+    out.stderr
+}
+
+#[test]
+fn a_heap_report_that_cannot_be_made_says_why() {
+    let blob = temp("guest.wasm");
+    std::fs::write(&blob, subexec_runtime_blobs::GUEST_ALLOCATOR).unwrap();
+    let stderr = run_without_heap_report(&blob, "Core_version");
     assert!(
-        out.stderr.contains(
+        stderr.contains(
             "note: no heap report or memory budget for `Core_version`: a guest-allocator"
         ),
-        "{}",
-        out.stderr
+        "{stderr}"
     );
-    assert!(!report.exists());
 }
 
 #[test]
@@ -367,24 +373,12 @@ fn a_call_past_the_trace_limit_says_why() {
             core_version()
         ),
     );
-    let report = temp("heap.svg");
-    let out = subexec(&[
-        "run",
-        "--runtime",
-        path.to_str().unwrap(),
-        "--call",
-        "entry",
-        "--heap-report",
-        report.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stderr = run_without_heap_report(&path, "entry");
     assert!(
-        out.stderr.contains(&format!(
+        stderr.contains(&format!(
             "note: no heap report or memory budget for `entry`: it made more than {} allocator operations",
             subexec_host_functions::MAX_TRACE_EVENTS
         )),
-        "{}",
-        out.stderr
+        "{stderr}"
     );
-    assert!(!report.exists());
 }
