@@ -25,12 +25,17 @@ const HASHER: &str = r#"(module
       (br $again)))
     (i64.const 0)))"#;
 
-fn hasher(fuel: Option<u64>) -> Runtime {
+/// The runtime written as `wat`, loaded with a fuel budget.
+fn metered(wat: &str, fuel: Option<u64>) -> Runtime {
     Executor::builder()
         .fuel(fuel)
         .build()
-        .load(&wat::parse_str(HASHER).unwrap())
+        .load(&wat::parse_str(wat).unwrap())
         .unwrap()
+}
+
+fn hasher(fuel: Option<u64>) -> Runtime {
+    metered(HASHER, fuel)
 }
 
 fn hash(runtime: &Runtime, len: u32, rounds: u32) -> Result<Option<u64>, CallError> {
@@ -280,11 +285,7 @@ const KEY_PATHS: &str = r#"(module
     (call $root (i32.const 1))))"#;
 
 fn key_paths(fuel: u64) -> Runtime {
-    Executor::builder()
-        .fuel(Some(fuel))
-        .build()
-        .load(&wat::parse_str(KEY_PATHS).unwrap())
-        .unwrap()
+    metered(KEY_PATHS, Some(fuel))
 }
 
 /// Keys that extend each other make a trie path as long as the key and `trie-db` work
