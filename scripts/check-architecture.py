@@ -5,7 +5,7 @@ For every row of the table (crate, dir, job, normal dependencies) the set of dep
 backticks in the last column must equal the crate's normal dependencies (`[dependencies]`,
 optional ones included, target-specific ones included) as `cargo metadata --no-deps` reports
 them, and every package of the workspace, of `vendor/wasmi` and of `runtime-guest` must have a
-row. Renamed dependencies count by the name the code uses (`wasmi`, `codec`).
+row (the vendored wasmi_core and wasmi_ir too). Renamed dependencies count by the name the code uses (`wasmi`, `codec`).
 
 Usage: scripts/check-architecture.py   (from anywhere; needs cargo, reads no network)
 """
@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MANIFESTS = [ROOT / "Cargo.toml", ROOT / "vendor/wasmi/Cargo.toml", ROOT / "runtime-guest/Cargo.toml"]
+MANIFESTS = [
+    ROOT / "Cargo.toml",
+    ROOT / "vendor/wasmi/Cargo.toml",
+    ROOT / "vendor/wasmi_core/Cargo.toml",
+    ROOT / "vendor/wasmi_ir/Cargo.toml",
+    ROOT / "runtime-guest/Cargo.toml",
+]
 
 
 def manifest_dependencies():

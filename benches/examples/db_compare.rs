@@ -1,7 +1,9 @@
-//! parity-db against redb on the state database's workload (docs/STATE.md, "Why parity-db"):
+//! parity-db against redb and RocksDB on the state database's workload (docs/STATE.md, "Why
+//! parity-db"):
 //!
 //! ```text
 //! cargo run --release -p subexec-benches --example db_compare -- NODES DIR
+//! cargo run --release -p subexec-benches --features rocksdb --example db_compare -- NODES DIR
 //! ```
 //!
 //! The workload is what `subexec_state_db::StateDb` asks of its store: trie nodes (random
@@ -12,7 +14,11 @@
 //! column options (preimage, uniform keys); its commit queues the batch for its write-ahead log
 //! (a background thread writes it; a crash loses the last commits, never tears one). redb gets
 //! one table `[u8; 32] -> bytes`, twice: with its default durability (each commit fsynced) and
-//! with `Durability::Eventual` (atomic, not fsynced: the closer match to parity-db).
+//! with `Durability::Eventual` (atomic, not fsynced: the closer match to parity-db). RocksDB
+//! (feature `rocksdb`; 0.21, as Substrate's `kvdb-rocksdb`) gets one column family with its
+//! default options and no compression, each commit a `WriteBatch` written to its log without
+//! fsync (RocksDB's default, like parity-db's queued commit: atomic, the last commits lost on a
+//! crash).
 //! Deterministic data; both databases get exactly the same operations, one after the other in
 //! the same process.
 
@@ -84,6 +90,34 @@ impl Store for Redb {
             .get(key)
             .expect("redb get")
             .map(|v| v.value().to_vec())
+    }
+}
+
+/// RocksDB with default options (no compression: the values are hashes and random bytes).
+#[cfg(feature = "rocksdb")]
+struct Rocks(rocksdb::DB);
+
+#[cfg(feature = "rocksdb")]
+impl Rocks {
+    fn open(dir: &Path) -> Self {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        options.set_compression_type(rocksdb::DBCompressionType::None);
+        Rocks(rocksdb::DB::open(&options, dir).expect("rocksdb"))
+    }
+}
+
+#[cfg(feature = "rocksdb")]
+impl Store for Rocks {
+    fn commit(&mut self, batch: Vec<([u8; 32], Vec<u8>)>) {
+        let mut write = rocksdb::WriteBatch::default();
+        for (k, v) in &batch {
+            write.put(k, v);
+        }
+        self.0.write(write).expect("rocksdb commit");
+    }
+    fn get(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
+        self.0.get(key).expect("rocksdb get")
     }
 }
 
@@ -161,6 +195,12 @@ fn main() {
         std::fs::create_dir_all(&redb_dir).expect("create the directory");
         let db = redb::Database::create(redb_dir.join("nodes.redb")).expect("redb");
         run(name, &mut Redb(db, durability), &redb_dir, nodes);
+    }
+    #[cfg(feature = "rocksdb")]
+    {
+        let rocks_dir = base.join("rocksdb");
+        let mut rocks = Rocks::open(&rocks_dir);
+        run("rocksdb", &mut rocks, &rocks_dir, nodes);
     }
     let _ = std::fs::remove_dir_all(&base);
 }

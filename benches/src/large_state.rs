@@ -101,6 +101,19 @@ fn state_version(executor: &Executor, top: &StorageMap) -> StateVersion {
     state_version_of(&version)
 }
 
+/// The node cache of the states [`open`] opens: `SUBEXEC_NODE_CACHE_BYTES` if set (0 turns it
+/// off, to measure what the cache saves), else the database's default.
+pub fn node_cache_bytes() -> usize {
+    std::env::var("SUBEXEC_NODE_CACHE_BYTES")
+        .ok()
+        .map(|bytes| {
+            bytes
+                .parse()
+                .expect("SUBEXEC_NODE_CACHE_BYTES: a byte count")
+        })
+        .unwrap_or(subexec_state_db::DEFAULT_NODE_CACHE_BYTES)
+}
+
 /// Builds the large state of `keys` random pairs in `dir` (which must not hold a database);
 /// `progress` gets the pairs imported so far.
 pub fn build(dir: &Path, keys: u64, progress: &mut dyn FnMut(u64)) -> LargeState {
@@ -166,7 +179,7 @@ pub fn open(dir: &Path) -> LargeState {
             .split(' ')
             .collect()
     };
-    let db = StateDb::open(dir).expect("open the database");
+    let db = StateDb::open_with_node_cache(dir, node_cache_bytes()).expect("open the database");
     let head = |name: &str| {
         let f = field(name);
         let root = <[u8; 32]>::try_from(hex::decode(f[0]).expect("hex root")).expect("32 bytes");
@@ -175,6 +188,7 @@ pub fn open(dir: &Path) -> LargeState {
             root,
             version,
             commits: db.head().commits,
+            block: None,
         }
     };
     LargeState {

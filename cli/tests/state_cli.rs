@@ -108,6 +108,39 @@ fn westend_genesis_root_and_export_round_trip() {
 }
 
 #[test]
+fn version_inspect_and_upgrade_check_read_a_databases_code() {
+    let (_dir, db) = westend_db();
+    let spec = westend().join("chain-spec-raw.json");
+    let (db, spec) = (db.to_str().unwrap(), spec.to_str().unwrap());
+    for command in [&["version"][..], &["inspect", "--json"][..]] {
+        let on_db = subexec(&[command, &[db]].concat());
+        let on_spec = subexec(&[command, &[spec]].concat());
+        assert!(ok(&on_db).contains("westend"), "{}", on_db.stdout);
+        assert_eq!(on_db.stdout, on_spec.stdout, "{command:?}");
+    }
+    let (check, reference) = (
+        subexec(&["upgrade-check", db, spec]),
+        subexec(&["upgrade-check", spec, spec]),
+    );
+    assert!(check.stdout.contains("spec_version"), "{}", check.stdout);
+    assert_eq!(
+        (check.code, check.stdout),
+        (reference.code, reference.stdout)
+    );
+
+    // A directory that holds no database is refused, not created.
+    let empty = tempfile::tempdir().unwrap();
+    let out = subexec(&["version", empty.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a state database"),
+        "{}",
+        out.stderr
+    );
+    assert!(!empty.path().join("metadata").exists());
+}
+
+#[test]
 fn import_blocks_commits_to_a_database_and_a_refused_block_commits_nothing() {
     let (dir, db) = westend_db();
     let all = std::fs::read(westend().join("blocks-1-128.json")).unwrap();
@@ -124,6 +157,27 @@ fn import_blocks_commits_to_a_database_and_a_refused_block_commits_nothing() {
     ]);
     ok(&out);
     assert_eq!(root_of(&db), hex0x(&blocks[5].header.state_root));
+
+    // The head records block 6 (the import of the chain spec recorded the genesis, which
+    // checked block 1's parent): blocks 1–6 again, or block 8 next, are refused.
+    for (list, expected) in [
+        (&list[..6], "its number does not follow the head #6"),
+        (&list[7..8], "its number does not follow the head #6"),
+    ] {
+        let again = dir.path().join("again.json");
+        std::fs::write(&again, serde_json::to_vec(list).unwrap()).unwrap();
+        let out = subexec(&[
+            "import-blocks",
+            "--state",
+            db.to_str().unwrap(),
+            "--blocks",
+            again.to_str().unwrap(),
+        ]);
+        // Exit 2: a block that does not follow the head is bad input (README).
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains(expected), "{}", out.stderr);
+        assert_eq!(root_of(&db), hex0x(&blocks[5].header.state_root));
+    }
 
     // Blocks 7, 8 then block 8 again: the third is refused, so 7 and 8 are not committed.
     let bad = dir.path().join("bad.json");

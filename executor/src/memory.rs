@@ -14,7 +14,8 @@
 //! maximum wins: the heap is clamped to it.
 //!
 //! # The static heap without paying for it
-//! wasmi zero-fills memory eagerly, so creating a memory of `initial + 2048` pages costs about
+//! wasmi zero-fills grown memory eagerly (and, before `vendor/wasmi/PATCHES.md` patch 4, new
+//! memory too), so a memory of `initial + 2048` pages pre-grown by `memory.grow` costs about
 //! 70 ms and 130 MiB of resident memory per call, although most calls touch a few pages.
 //! Under `Static { extra_pages }` subexec therefore backs the heap *lazily* when that is
 //! provably invisible to the runtime:

@@ -25,7 +25,8 @@ pub enum StateDbError {
         /// parity-db's panic message.
         message: String,
     },
-    /// The head record is not `root (32) ‖ version (1) ‖ commit count (8)`.
+    /// The head record is not `root (32) ‖ version (1) ‖ commit count (8)`, optionally
+    /// followed by `block number (8) ‖ block hash (32)`.
     #[error("state database {path}: corrupt head record ({len} bytes)")]
     CorruptHead {
         /// The database directory.

@@ -20,6 +20,10 @@
 //!   reference-counted columns is future work.
 //! - **A failed call or block changes nothing**: the call's changes are only in its overlay;
 //!   [`StateDb::commit`] is given the changes of a successful one.
+//! - **A bounded node cache** in front of the database ([`DEFAULT_NODE_CACHE_BYTES`], or
+//!   [`StateDb::open_with_node_cache`]): the upper trie levels, on every path, are read from
+//!   memory, so a root costs the changes times the depth in hashing, not in database reads.
+//!   Nodes are content-addressed, so the cache is never stale and cannot change a result.
 //!
 //! # Why parity-db
 //! It is the database Polkadot nodes use for state, it is pure Rust apart from its LZ4/Snappy
@@ -32,13 +36,15 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod cache;
 mod error;
 mod panic_free;
 mod staged;
 mod state_db;
 mod store;
 
+pub use cache::{NodeCacheStats, DEFAULT_NODE_CACHE_BYTES};
 pub use error::StateDbError;
 pub use staged::{Staged, StagedStore};
-pub use state_db::{Head, StateDb};
+pub use state_db::{BlockRef, Head, StateDb};
 pub use store::DbStore;

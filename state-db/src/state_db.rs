@@ -12,6 +12,7 @@ use subexec_host_functions::storage::{
     prefixed_child_key, StateVersion, StorageChanges, StorageMap, TrieBackend,
 };
 
+use crate::cache::{NodeCache, NodeCacheStats, DEFAULT_NODE_CACHE_BYTES};
 use crate::error::StateDbError;
 use crate::staged::Staged;
 use crate::store::{DbStore, META, NODES};
@@ -21,7 +22,8 @@ const HEAD_KEY: &[u8] = b"head";
 /// Nodes per database commit while importing (bounds the import's memory).
 const IMPORT_BATCH: usize = 50_000;
 
-/// The last committed state: its root, the layout it was committed with, how many commits.
+/// The last committed state: its root, the layout it was committed with, how many commits,
+/// and the block it is the state after, if it is one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Head {
     /// The main trie root.
@@ -30,28 +32,59 @@ pub struct Head {
     pub version: StateVersion,
     /// Commits since the database was created (imports count as one).
     pub commits: u64,
+    /// The block whose post-state this is: the genesis after importing a chain spec, the last
+    /// block after [`StateDb::commit_block`]; `None` after a state file or a call's changes.
+    /// An importer starting here checks the first block's parent against it.
+    pub block: Option<BlockRef>,
 }
+
+/// A block by number and hash (the state database's record of where its state is in a chain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockRef {
+    /// The block number.
+    pub number: u64,
+    /// The block (header) hash.
+    pub hash: [u8; 32],
+}
+
+/// The head record's length without a block (`root ‖ version ‖ commits`) and with one
+/// (`‖ number ‖ hash`).
+const HEAD_LEN: usize = 32 + 1 + 8;
+const HEAD_WITH_BLOCK_LEN: usize = HEAD_LEN + 8 + 32;
 
 impl Head {
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(41);
+        let mut out = Vec::with_capacity(HEAD_WITH_BLOCK_LEN);
         out.extend_from_slice(&self.root);
         out.push(match self.version {
             StateVersion::V0 => 0,
             StateVersion::V1 => 1,
         });
         out.extend_from_slice(&self.commits.to_le_bytes());
+        if let Some(block) = &self.block {
+            out.extend_from_slice(&block.number.to_le_bytes());
+            out.extend_from_slice(&block.hash);
+        }
         out
     }
 
     fn decode(bytes: &[u8]) -> Option<Head> {
         let root = <[u8; 32]>::try_from(bytes.get(..32)?).ok()?;
         let version = StateVersion::from_u8(*bytes.get(32)?)?;
-        let commits = u64::from_le_bytes(bytes.get(33..41)?.try_into().ok()?);
-        (bytes.len() == 41).then_some(Head {
+        let commits = u64::from_le_bytes(bytes.get(33..HEAD_LEN)?.try_into().ok()?);
+        let block = match bytes.len() {
+            HEAD_LEN => None,
+            HEAD_WITH_BLOCK_LEN => Some(BlockRef {
+                number: u64::from_le_bytes(bytes.get(HEAD_LEN..HEAD_LEN + 8)?.try_into().ok()?),
+                hash: bytes.get(HEAD_LEN + 8..)?.try_into().ok()?,
+            }),
+            _ => return None,
+        };
+        Some(Head {
             root,
             version,
             commits,
+            block,
         })
     }
 }
@@ -73,11 +106,18 @@ impl std::fmt::Debug for StateDb {
 }
 
 impl StateDb {
-    /// Opens the database in `path`, creating an empty state if there is none.
+    /// Opens the database in `path`, creating an empty state if there is none, with a node
+    /// cache of [`DEFAULT_NODE_CACHE_BYTES`].
     ///
     /// parity-db locks the directory: a second writer fails here with
     /// [`StateDbError::Database`].
     pub fn open(path: &Path) -> Result<StateDb, StateDbError> {
+        StateDb::open_with_node_cache(path, DEFAULT_NODE_CACHE_BYTES)
+    }
+
+    /// [`StateDb::open`] with a node cache of at most about `cache_bytes` (0: none). The cache
+    /// changes how often the database is read, never a result.
+    pub fn open_with_node_cache(path: &Path, cache_bytes: usize) -> Result<StateDb, StateDbError> {
         let mut options = parity_db::Options::with_columns(path, 2);
         let nodes = &mut options.columns[usize::from(NODES)];
         // The key is the Blake2-256 of the value: no key hashing, values never change.
@@ -101,6 +141,7 @@ impl StateDb {
                 root: empty_trie_root(),
                 version: StateVersion::V0,
                 commits: 0,
+                block: None,
             },
             Some(bytes) => Head::decode(&bytes).ok_or_else(|| StateDbError::CorruptHead {
                 path: path.display().to_string(),
@@ -108,7 +149,10 @@ impl StateDb {
             })?,
         };
         Ok(StateDb {
-            store: DbStore { db: Arc::new(db) },
+            store: DbStore {
+                db: Arc::new(db),
+                cache: Arc::new(NodeCache::new(cache_bytes)),
+            },
             path: path.to_path_buf(),
             head,
         })
@@ -117,6 +161,12 @@ impl StateDb {
     /// The last committed state.
     pub fn head(&self) -> Head {
         self.head
+    }
+
+    /// What the node cache has done since the database was opened: hits, misses (database
+    /// reads) and the bytes it holds.
+    pub fn node_cache_stats(&self) -> NodeCacheStats {
+        self.store.cache.stats()
     }
 
     /// The main root of the last committed state.
@@ -150,24 +200,29 @@ impl StateDb {
             .into_iter()
             .filter(|(_, (_, count))| *count > 0)
             .map(|(hash, (node, _))| (hash, node));
-        self.advance(nodes, root, version)
+        self.advance(nodes, root, version, None)
     }
 
     /// Writes `nodes` and the next head (`root`, `version`, one more commit) in one database
-    /// transaction, then moves the head; returns `root`.
+    /// transaction, then moves the head and caches the nodes (the new head's paths, which the
+    /// next call or block reads first); returns `root`.
     fn advance(
         &mut self,
         nodes: impl Iterator<Item = ([u8; 32], Vec<u8>)>,
         root: [u8; 32],
         version: StateVersion,
+        block: Option<BlockRef>,
     ) -> Result<[u8; 32], StateDbError> {
         let head = Head {
             root,
             version,
             commits: self.head.commits.saturating_add(1),
+            block,
         };
+        let nodes: Vec<([u8; 32], Vec<u8>)> = nodes.collect();
         let transaction = nodes
-            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node)))
+            .iter()
+            .map(|(hash, node)| (NODES, hash.to_vec(), Some(node.clone())))
             .chain(std::iter::once((
                 META,
                 HEAD_KEY.to_vec(),
@@ -175,6 +230,9 @@ impl StateDb {
             )));
         self.write(transaction)?;
         self.head = head;
+        for (hash, node) in nodes {
+            self.store.cache.insert(hash, node);
+        }
         Ok(root)
     }
 
@@ -185,26 +243,55 @@ impl StateDb {
     }
 
     /// Writes the nodes and the head of `staged` in one database transaction; returns the new
-    /// root. A `staged` with nothing applied writes nothing.
+    /// root. A `staged` with nothing applied writes nothing; otherwise the new head is no
+    /// block's post-state (`Head::block` is `None`).
     ///
     /// # Errors
     /// [`StateDbError::Moved`] if `staged` did not start from the current head; a database
     /// error (nothing written).
     pub fn commit_staged(&mut self, staged: &Staged) -> Result<[u8; 32], StateDbError> {
-        if staged.base_root != self.head.root {
-            return Err(StateDbError::Moved {
-                path: self.path.display().to_string(),
-            });
-        }
         if staged.applied == 0 {
+            self.check_base(staged)?;
             return Ok(self.head.root);
         }
+        self.commit_staged_at(staged, None)
+    }
+
+    /// [`StateDb::commit_staged`] for `staged` holding the blocks up to `block` imported on the
+    /// head: the new head records `block` (even with nothing applied: blocks that change no
+    /// state still move the chain).
+    ///
+    /// # Errors
+    /// As [`StateDb::commit_staged`].
+    pub fn commit_block(
+        &mut self,
+        staged: &Staged,
+        block: BlockRef,
+    ) -> Result<[u8; 32], StateDbError> {
+        self.commit_staged_at(staged, Some(block))
+    }
+
+    fn check_base(&self, staged: &Staged) -> Result<(), StateDbError> {
+        match staged.base_root == self.head.root {
+            true => Ok(()),
+            false => Err(StateDbError::Moved {
+                path: self.path.display().to_string(),
+            }),
+        }
+    }
+
+    fn commit_staged_at(
+        &mut self,
+        staged: &Staged,
+        block: Option<BlockRef>,
+    ) -> Result<[u8; 32], StateDbError> {
+        self.check_base(staged)?;
         let nodes = staged
             .store
             .pending()
             .iter()
             .map(|(hash, node)| (*hash, node.clone()));
-        self.advance(nodes, staged.root, staged.version)
+        self.advance(nodes, staged.root, staged.version, block)
     }
 
     /// Moves the head to `head`, an earlier committed state (the database is an archive, so its
@@ -275,6 +362,7 @@ impl StateDb {
             root,
             version,
             commits: self.head.commits.saturating_add(1),
+            block: None,
         };
         self.write([(META, HEAD_KEY.to_vec(), Some(head.encode()))])?;
         self.head = head;
@@ -364,5 +452,33 @@ impl AsHashDB<Blake2Hasher, Vec<u8>> for BatchSink {
 
     fn as_hash_db_mut<'a>(&'a mut self) -> &'a mut (dyn HashDB<Blake2Hasher, Vec<u8>> + 'a) {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_records_decode_with_and_without_a_block_and_nothing_else() {
+        let mut head = Head {
+            root: [1; 32],
+            version: StateVersion::V1,
+            commits: 3,
+            block: None,
+        };
+        assert_eq!(head.encode().len(), HEAD_LEN);
+        assert_eq!(Head::decode(&head.encode()), Some(head));
+        head.block = Some(BlockRef {
+            number: u64::MAX,
+            hash: [2; 32],
+        });
+        assert_eq!(head.encode().len(), HEAD_WITH_BLOCK_LEN);
+        assert_eq!(Head::decode(&head.encode()), Some(head));
+        let encoded = head.encode();
+        for len in [0, 32, HEAD_LEN - 1, HEAD_LEN + 1, HEAD_WITH_BLOCK_LEN - 1] {
+            assert_eq!(Head::decode(&encoded[..len]), None, "{len} bytes");
+        }
+        assert_eq!(Head::decode(&[encoded.clone(), vec![0]].concat()), None);
     }
 }

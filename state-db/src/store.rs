@@ -1,6 +1,9 @@
-//! [`DbStore`]: the trie-node column of a parity-db database as a [`NodeStore`].
+//! [`DbStore`]: the trie-node column of a parity-db database as a [`NodeStore`], behind a
+//! bounded node cache (`crate::cache`).
 
 use std::sync::Arc;
+
+use crate::cache::NodeCache;
 
 use subexec_host_functions::storage::{BackendError, NodeStore};
 
@@ -13,6 +16,7 @@ pub(crate) const META: u8 = 1;
 #[derive(Clone)]
 pub struct DbStore {
     pub(crate) db: Arc<parity_db::Db>,
+    pub(crate) cache: Arc<NodeCache>,
 }
 
 impl std::fmt::Debug for DbStore {
@@ -23,12 +27,19 @@ impl std::fmt::Debug for DbStore {
 
 impl NodeStore for DbStore {
     fn node(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, BackendError> {
-        crate::panic_free::call(|| self.db.get(NODES, hash))
+        if let Some(node) = self.cache.get(hash) {
+            return Ok(Some(node));
+        }
+        let node = crate::panic_free::call(|| self.db.get(NODES, hash))
             .map_err(|message| {
                 BackendError(format!(
                     "state database read: damaged (parity-db panicked: {message})"
                 ))
             })?
-            .map_err(|error| BackendError(format!("state database read: {error}")))
+            .map_err(|error| BackendError(format!("state database read: {error}")))?;
+        if let Some(node) = &node {
+            self.cache.insert(*hash, node.clone());
+        }
+        Ok(node)
     }
 }

@@ -201,14 +201,16 @@ fn build_image(runner: &Runner<'_>) -> Result<PoolImage, String> {
     let memory = new_memory(&mut ctx, runner.prepared, plan).map_err(|e| e.to_string())?;
     let instantiated =
         instantiate(&mut ctx, runner.prepared, plan, memory).map_err(|e| e.to_string())?;
-    let mut bytes = instantiated.memory.data(&ctx).to_vec();
+    // Only the pages up to the last non-zero one are copied: the memory may declare gigabytes
+    // that were never written (wasmi backs them lazily, vendor/wasmi/PATCHES.md, patch 4), and
+    // reading a never-written page costs no memory.
+    let data = instantiated.memory.data(&ctx);
     let page = os_page_size();
-    let used = bytes
+    let used = data
         .chunks(page)
-        .rposition(|chunk| chunk.iter().any(|&b| b != 0))
+        .rposition(|chunk| chunk.iter().fold(0u8, |any, &b| any | b) != 0)
         .map_or(0, |last| (last + 1) * page);
-    bytes.truncate(used);
-    bytes.shrink_to_fit();
+    let bytes = data[..used.min(data.len())].to_vec();
     let image = Image::new(&bytes).map_err(|e| e.to_string())?;
     Ok(PoolImage { image, bytes })
 }
@@ -225,8 +227,8 @@ fn new_pooled(runner: &Runner<'_>, image: &PoolImage, plan: MemoryPlan) -> Resul
     }
     let ty = memory_type(runner.prepared, plan);
     let (mut store, memory) = MappedStore::new(&image.image, len, runner.new_store(plan), ty)?;
-    // A defined memory is grown to the plan's initial pages here: wasmi zero-fills the
-    // grown pages, which the discard below drops again.
+    // A defined memory is grown to the plan's initial pages here: wasmi zeroes the grown
+    // pages, which the discard below drops again.
     let instantiated =
         instantiate(&mut store.ctx(), runner.prepared, plan, memory).map_err(|e| e.to_string())?;
     let mut globals = Vec::with_capacity(runner.prepared.mutable_globals.len());

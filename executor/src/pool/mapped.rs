@@ -254,8 +254,9 @@ pub(crate) struct MappedStore<T> {
 impl<T> MappedStore<T> {
     /// Maps `len` bytes privately, the image first and zeros after it, and creates, in
     /// `store`, a memory of type `ty` backed by that mapping (its buffer: `len` bytes, so
-    /// `len` must cover the maximum the memory may grow to). wasmi zero-fills the memory's initial pages when it
-    /// creates it: [`MappedStore::discard`] them to see the image.
+    /// `len` must cover the maximum the memory may grow to). wasmi zeroes the memory's initial
+    /// pages when it creates it (writing only those not zero, i.e. the image's): discard them
+    /// ([`MappedStore::discard`]) to see the image.
     pub fn new(
         image: &Image,
         len: usize,

@@ -30,9 +30,10 @@
 //!
 //!   Where the kernel cannot list written pages (Linux < 6.7), the whole memory is dropped
 //!   with `MADV_DONTNEED` (correct, each touched page then faults once per call).
-//!   wasmi zero-fills a static memory's initial pages when it creates it (and grown pages
-//!   when it grows), so a new pooled instance drops its initial pages right after
-//!   instantiation; the data segments it wrote are the image's bytes anyway.
+//!   wasmi zeroes a static memory's initial pages when it creates it (and grown pages when
+//!   it grows; since `vendor/wasmi/PATCHES.md` patch 4 it writes only pages that are not
+//!   zero), so a new pooled instance drops its initial pages right after instantiation; the
+//!   data segments it wrote are the image's bytes anyway.
 //! - **Memory size.** wasmi memories cannot shrink. An instance is put back only if its
 //!   memory has the size it had when checked out, or if the memory is a lazily backed static
 //!   heap ([`crate::memory`]): there the runtime cannot observe the size (no `memory.size` or
@@ -79,8 +80,8 @@
 //! recent calls wrote (at most [`KEEP_RESIDENT_PAGES`] after a reset) and wasmi's store. Pages
 //! never written are never resident; the image's pages are shared by all instances (page
 //! cache). A pre-grown static heap (runtimes that use `memory.grow`, guest-allocator mode)
-//! costs a one-off zero-fill of the whole heap per pooled instance (~66 ms for 2048 pages,
-//! dropped right away).
+//! costs a one-off pass over the whole heap per pooled instance (reads of never-written pages
+//! since patch 4; before it, ~66 ms of zero writes for 2048 pages, dropped right away).
 
 #[cfg(target_os = "linux")]
 mod mapped;

@@ -13,8 +13,10 @@
 //! block is refused: the blocks imported, then `error`).
 //!
 //! `--state`: a state database (an existing directory) is the start *and* the destination:
-//! the blocks run on the database's state (its trie read in place, roots incremental, the
-//! first block's parent not checked) and, when every block imported, their changes are
+//! the blocks run on the database's state (its trie read in place, roots incremental; the
+//! first block's number and parent are checked against the block the database's head records,
+//! if any: the genesis after `state import` of a chain spec, the last block after an import)
+//! and, when every block imported, their changes and the new head block are
 //! committed in one transaction (a refused block commits nothing, not even the blocks before
 //! it); `--chain-spec` is then refused (`subexec state import` loads one). A state file is
 //! the destination when `--chain-spec` is given, else the start and the destination; it is
@@ -34,6 +36,7 @@ use subexec_executor::block::json::parse_blocks;
 use subexec_executor::block::{Block, Importer};
 use subexec_executor::storage::{CommittedState, InMemoryBackend};
 use subexec_executor::{CallOptions, Executor};
+use subexec_state_db::BlockRef;
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::import_report as report;
@@ -278,13 +281,24 @@ pub fn run(args: ImportBlocksArgs) -> Outcome {
         )),
         (Some(Location::Database(dir)), None) => {
             let mut db = state_arg::open_existing(&dir)?;
-            let importer = Importer::on_state(&executor, db.stage(), None)
+            let head = state_arg::block_head(&db);
+            let importer = Importer::on_state(&executor, db.stage(), head)
                 .map_err(|e| start_failure(&dir, e))?;
             let importer = configure(importer, args.memory_budget);
             run.import(importer, &blocks, started, &mut |importer| {
-                db.commit_staged(importer.committed())
-                    .map(drop)
-                    .map_err(|e| state_arg::db_failure(&dir, e))
+                let staged = importer.committed();
+                match importer.head() {
+                    Some(head) => db.commit_block(
+                        staged,
+                        BlockRef {
+                            number: head.number.into(),
+                            hash: head.hash,
+                        },
+                    ),
+                    None => db.commit_staged(staged),
+                }
+                .map(drop)
+                .map_err(|e| state_arg::db_failure(&dir, e))
             })
         }
         (state, Some(spec)) => {

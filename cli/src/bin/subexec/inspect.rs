@@ -21,7 +21,7 @@ const WASM_MAGIC: &[u8] = b"\0asm";
 /// `subexec inspect` arguments.
 #[derive(Args)]
 pub struct InspectArgs {
-    /// Runtime blob, or a raw chain spec (its `:code`).
+    /// Runtime blob, a raw chain spec or a state database directory (its `:code`).
     file: PathBuf,
     /// Print one JSON document instead of text.
     #[arg(long)]

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use subexec_cli::upgrade::CODE_KEY;
 use subexec_executor::storage::chain_spec::GenesisStorage;
+use subexec_executor::storage::CommittedState as _;
 
 use crate::failure::{Failure, Kind, Outcome};
 
@@ -109,9 +110,23 @@ pub fn is_chain_spec(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Probe>(bytes).is_ok_and(|p| p.id.is_some() || p.name.is_some())
 }
 
-/// A runtime blob from `path`: the file itself (at most [`MAX_RUNTIME_FILE_BYTES`]), or the
-/// `:code` of a raw chain spec (a file starting with `{`, at most [`MAX_JSON_FILE_BYTES`]).
+/// A runtime blob from `path`: the `:code` at the head of a state database (a directory, see
+/// `state_arg`), the file itself (at most [`MAX_RUNTIME_FILE_BYTES`]), or the `:code` of a raw
+/// chain spec (a file starting with `{`, at most [`MAX_JSON_FILE_BYTES`]).
 pub fn blob(path: &Path) -> Outcome<Vec<u8>> {
+    if path.is_dir() {
+        let db = crate::state_arg::open_existing(path)?;
+        let code = db
+            .stage()
+            .top_value(CODE_KEY)
+            .map_err(|e| Failure::caused(Kind::Other, "cannot read `:code`", e))?;
+        return code.ok_or_else(|| {
+            Failure::new(
+                Kind::BadInput,
+                format!("the state database `{}` has no `:code`", path.display()),
+            )
+        });
+    }
     let file = std::fs::File::open(path)
         .map_err(|e| Failure::input(format!("cannot read `{}`", path.display()), e))?;
     let mut first = [0u8; 1];

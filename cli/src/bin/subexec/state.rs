@@ -5,6 +5,9 @@
 //!   with the state version of the state's runtime (`system_version` of its `:code`: 0 ⇒ V0,
 //!   else V1), as a node builds its genesis; without a `:code`, V1. Nodes are written in
 //!   bounded batches and the head last, so an interrupted import leaves the previous state.
+//!   A chain spec's state is its genesis: the head then records the genesis block (number 0,
+//!   the hash of the genesis header, `subexec_executor::block::genesis_header`), so that
+//!   `import-blocks --state DIR` checks block 1's parent; a state file's head records no block.
 //! - `state export --state DIR --out FILE`: writes the database's state as a JSON state file
 //!   (atomically, `state_file`), walking the trie: memory does not grow with the state.
 //! - `state root --state DIR`: prints the root of the database's state (`0x…`).
@@ -19,9 +22,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use subexec_cli::upgrade::CODE_KEY;
-use subexec_executor::block::state_version_of;
+use subexec_executor::block::{genesis_header, state_version_of};
 use subexec_executor::storage::StateVersion;
 use subexec_executor::Executor;
+use subexec_state_db::{BlockRef, Head};
 
 use crate::failure::{Failure, Kind, Outcome};
 use crate::output::outln;
@@ -67,7 +71,10 @@ enum StateCommand {
 pub fn run(args: StateArgs) -> Outcome {
     match args.command {
         StateCommand::Import { chain_spec, state } => {
-            let genesis = source::genesis(&chain_spec)?;
+            let bytes = source::read(&chain_spec)?;
+            let genesis = source::parse_genesis(&chain_spec, &bytes)?;
+            let is_genesis = source::is_chain_spec(&bytes);
+            drop(bytes);
             let version = match genesis.top.get(CODE_KEY) {
                 Some(code) => {
                     let runtime = Executor::builder()
@@ -108,6 +115,17 @@ pub fn run(args: StateArgs) -> Outcome {
                 )
                 .map_err(|e| state_arg::db_failure(&state, e))?
             };
+            if is_genesis {
+                let block = BlockRef {
+                    number: 0,
+                    hash: genesis_header(root).hash(),
+                };
+                db.set_head(Head {
+                    block: Some(block),
+                    ..db.head()
+                })
+                .map_err(|e| state_arg::db_failure(&state, e))?;
+            }
             outln!("0x{}", hex::encode(root));
             Ok(())
         }

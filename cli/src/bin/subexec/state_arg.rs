@@ -62,3 +62,15 @@ pub fn db_failure(dir: &Path, error: subexec_state_db::StateDbError) -> Failure 
         error,
     )
 }
+
+/// The block a database's head records (see [`subexec_state_db::Head::block`]) as an
+/// importer's head, so that the first block's number and parent are checked; `None` if the
+/// state is no block's post-state or the number does not fit a block number.
+pub fn block_head(db: &StateDb) -> Option<subexec_executor::block::Head> {
+    let block = db.head().block?;
+    Some(subexec_executor::block::Head {
+        number: block.number.try_into().ok()?,
+        hash: block.hash,
+        state_root: db.root(),
+    })
+}

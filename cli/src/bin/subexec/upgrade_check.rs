@@ -18,9 +18,9 @@ use crate::source;
 /// `subexec upgrade-check` arguments.
 #[derive(Args)]
 pub struct UpgradeCheckArgs {
-    /// The running runtime (blob or raw chain spec).
+    /// The running runtime (blob, raw chain spec or state database directory).
     old: PathBuf,
-    /// The candidate (blob or raw chain spec).
+    /// The candidate (blob, raw chain spec or state database directory).
     new: PathBuf,
     /// Fuel budget of each `Core_version` call (nested version reads included).
     #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_VERSION_FUEL_ARG)]

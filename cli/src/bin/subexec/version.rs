@@ -14,7 +14,7 @@ use crate::source;
 /// `subexec version` arguments.
 #[derive(Args)]
 pub struct VersionArgs {
-    /// Runtime blob, or a raw chain spec (its `:code`).
+    /// Runtime blob, a raw chain spec or a state database directory (its `:code`).
     file: PathBuf,
     /// Fuel budget of `Core_version` (nested version reads included).
     #[arg(long, value_name = "N", default_value = subexec_cli::limits::DEFAULT_VERSION_FUEL_ARG)]
