@@ -346,3 +346,58 @@ fn a_root_is_refused_before_the_work_when_the_budget_cannot_pay() {
     ));
     assert!(matches!(run(price / 2), Err(CallError::OutOfFuel { .. })));
 }
+
+/// `clear_prefix([b'k'], None)` (version 2: with a limit argument, here `None`).
+const PREFIX_REMOVER: &str = r#"(module
+  (import "env" "memory" (memory 17))
+  (import "env" "ext_storage_clear_prefix_version_2" (func $clear (param i64 i64) (result i64)))
+  (global (export "__heap_base") i32 (i32.const 1048576))
+  (data (i32.const 16) "k")
+  (data (i32.const 24) "\00")
+  (func (export "clear") (param $ptr i32) (param $len i32) (result i64)
+    (drop (call $clear
+      (i64.or (i64.const 16) (i64.shl (i64.const 1) (i64.const 32)))
+      (i64.or (i64.const 24) (i64.shl (i64.const 1) (i64.const 32)))))
+    (i64.const 0)))"#;
+
+/// Storage over a backend holding `keys` keys under the prefix `k` (and one outside it).
+fn keyed_storage(keys: u32) -> subexec_executor::storage::StorageState {
+    use subexec_executor::storage::{InMemoryBackend, StorageMap, StorageState};
+    let mut top = StorageMap::new();
+    for i in 0..keys {
+        top.insert(format!("k{i:06}").into_bytes(), vec![1; 8]);
+    }
+    top.insert(b"other".to_vec(), vec![2]);
+    StorageState::new(std::sync::Arc::new(InMemoryBackend::from_top(top)))
+}
+
+fn remove_prefix(keys: u32, fuel: u64) -> (Result<Option<u64>, CallError>, usize) {
+    let runtime = metered(PREFIX_REMOVER, Some(fuel));
+    let mut storage = keyed_storage(keys);
+    let result = runtime
+        .call(&mut storage, "clear", &[])
+        .map(|outcome| outcome.fuel_consumed);
+    (result, storage.changes().main.len())
+}
+
+#[test]
+fn a_prefix_removal_pays_for_every_key_it_walks_and_stops_where_the_fuel_ends() {
+    use subexec_host_functions::cost::VISITED_KEY_FUEL;
+    // One host call walks the whole prefix: it costs per key, not per call.
+    let (small, removed) = remove_prefix(1000, u64::MAX / 2);
+    assert_eq!(removed, 1000);
+    let (large, removed) = remove_prefix(3000, u64::MAX / 2);
+    assert_eq!(removed, 3000);
+    let (small, large) = (small.unwrap().unwrap(), large.unwrap().unwrap());
+    assert_eq!(large - small, 2000 * VISITED_KEY_FUEL);
+    // At the limit it runs; one fuel less and the call is out of fuel (its storage, as after
+    // every failed call, is the caller's to discard).
+    assert_eq!(remove_prefix(3000, large), (Ok(Some(large)), 3000));
+    let (result, _) = remove_prefix(3000, large - 1);
+    assert_eq!(result, Err(CallError::OutOfFuel { budget: large - 1 }));
+    // Far too little fuel for a large state: the walk stops where the fuel ends, before the
+    // removal is applied, and the call is out of fuel.
+    let (result, removed) = remove_prefix(100_000, 100_000);
+    assert_eq!(result, Err(CallError::OutOfFuel { budget: 100_000 }));
+    assert_eq!(removed, 0);
+}

@@ -39,6 +39,11 @@ pub const ROOT_KEY_SQUARE_DIVISOR: u64 = 4;
 /// Fuel per decompressed byte of a blob whose runtime version is looked up.
 pub const DECOMPRESSED_BYTE_FUEL: u64 = 1;
 
+/// Fuel per backend key a prefix removal walks (`clear_prefix`, `storage_kill` and their
+/// RFC-0145 forms, [`crate::storage::VisitMeter`]): the trie step to the next key, the key's
+/// copy and the overlay entry it may write, priced like a root entry.
+pub const VISITED_KEY_FUEL: u64 = 256;
+
 /// What one host call did, in the units the model prices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostWork {
@@ -50,6 +55,8 @@ pub struct HostWork {
     pub root_entries: u64,
     /// The sum of the squared key lengths of those changes.
     pub root_key_bytes_squared: u64,
+    /// Backend keys prefix removals walked.
+    pub visited_keys: u64,
 }
 
 /// What a storage root over `entries` pending changes whose key lengths squared sum to
@@ -67,6 +74,7 @@ impl HostWork {
             .saturating_add(self.bytes_in.saturating_mul(BYTE_IN_FUEL))
             .saturating_add(self.bytes_out.saturating_mul(BYTE_OUT_FUEL))
             .saturating_add(root_price(self.root_entries, self.root_key_bytes_squared))
+            .saturating_add(self.visited_keys.saturating_mul(VISITED_KEY_FUEL))
     }
 }
 
@@ -82,10 +90,16 @@ mod tests {
             bytes_out: 32,
             root_entries: 2,
             root_key_bytes_squared: 100 * 100 + 20 * 20,
+            visited_keys: 3,
         };
         assert_eq!(
             work.fuel(),
-            CALL_FUEL + 1000 + 32 + 2 * ROOT_ENTRY_FUEL + 10_400 / ROOT_KEY_SQUARE_DIVISOR
+            CALL_FUEL
+                + 1000
+                + 32
+                + 2 * ROOT_ENTRY_FUEL
+                + 10_400 / ROOT_KEY_SQUARE_DIVISOR
+                + 3 * VISITED_KEY_FUEL
         );
         let huge = HostWork {
             bytes_in: u64::MAX,

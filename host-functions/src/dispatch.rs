@@ -54,6 +54,11 @@ pub fn invoke(
     state.stats.count(function);
     state.allocator.set_site(function.name());
     let traffic_before = crate::stats::traffic();
+    // Prefix removals walk at most the backend keys the fuel left can pay for.
+    let visit_budget = state
+        .fuel_left()
+        .map(|left| left / crate::cost::VISITED_KEY_FUEL);
+    state.storage.set_visit_budget(visit_budget);
     let a = &args;
     let outcome = match function {
         F::StorageGetV1 => storage::get(state, memory, a),
@@ -230,7 +235,20 @@ pub fn invoke(
         bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
         root_entries: std::mem::take(&mut state.root_entries),
         root_key_bytes_squared: std::mem::take(&mut state.root_key_bytes_squared),
+        visited_keys: state.storage.visits().visited(),
     };
     state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
+    let outcome = match state.storage.visits().exhausted() {
+        // The walk stopped at the budget: the removal did not happen, and the call is out of
+        // fuel (one more key than the budget would have cost more than was left).
+        true => Err(HostErrorCause::OutOfFuel {
+            price: work
+                .visited_keys
+                .saturating_add(1)
+                .saturating_mul(crate::cost::VISITED_KEY_FUEL),
+        }),
+        false => outcome,
+    };
+    state.storage.set_visit_budget(None);
     outcome.map_err(|cause| cause.at(function.name()))
 }

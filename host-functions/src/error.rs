@@ -119,9 +119,12 @@ pub enum HostErrorCause {
         /// The limit, in bytes.
         limit: u64,
     },
-    /// Work priced in advance (a storage root, [`crate::cost::root_price`]) costs more fuel
-    /// than the call has left; it was not done. The executor reports the call as out of fuel.
-    #[error("a storage root priced at {price} fuel exceeds the fuel left")]
+    /// Work priced in advance (a storage root, [`crate::cost::root_price`]; a prefix removal's
+    /// walk, [`crate::cost::VISITED_KEY_FUEL`] per key) costs more fuel than the call has left;
+    /// it was not done (a removal walks before it applies anything, so a stopped walk removed
+    /// nothing).
+    /// The executor reports the call as out of fuel.
+    #[error("host work priced at {price} fuel exceeds the fuel left")]
     OutOfFuel {
         /// The price of the refused work.
         price: u64,

@@ -211,6 +211,7 @@ pub fn invoke_external(
         bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
         root_entries: 0,
         root_key_bytes_squared: 0,
+        visited_keys: 0,
     };
     state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
     result

@@ -190,6 +190,11 @@ impl HostState {
         Ok(())
     }
 
+    /// The fuel the call had left when the current host call began (`None`: unmetered).
+    pub(crate) fn fuel_left(&self) -> Option<u64> {
+        self.fuel_left
+    }
+
     /// Tells the host how much fuel the call has left as a host call begins (the executor
     /// does, on metered calls), so that work priced in advance is refused before it runs.
     pub fn set_fuel_left(&mut self, fuel_left: Option<u64>) {

@@ -47,7 +47,7 @@ struct Plan {
 
 /// Visits the backend (read-only).
 fn plan(
-    storage: &StorageState,
+    storage: &mut StorageState,
     trie: TrieId<'_>,
     prefix: &[u8],
     limit: Option<u32>,
@@ -61,23 +61,20 @@ fn plan(
     if trie == TrieId::Main && collides_with_child_storage(prefix) {
         return Ok(plan);
     }
-    let overlay = storage.overlay();
-    storage
-        .backend()
-        .for_keys_with_prefix(trie, prefix, &mut |key| {
-            if cursor.is_some_and(|cursor| key < cursor) {
-                return ControlFlow::Continue(());
-            }
-            if limit == Some(plan.loops) {
-                plan.next = Some(key.to_vec());
-                return ControlFlow::Break(());
-            }
-            if overlay.storage(trie, key).is_none() {
-                plan.to_delete.push(key.to_vec());
-            }
-            plan.loops = plan.loops.saturating_add(1);
-            ControlFlow::Continue(())
-        })?;
+    storage.visit_backend_keys(trie, prefix, &mut |overlay, key| {
+        if cursor.is_some_and(|cursor| key < cursor) {
+            return ControlFlow::Continue(());
+        }
+        if limit == Some(plan.loops) {
+            plan.next = Some(key.to_vec());
+            return ControlFlow::Break(());
+        }
+        if overlay.storage(trie, key).is_none() {
+            plan.to_delete.push(key.to_vec());
+        }
+        plan.loops = plan.loops.saturating_add(1);
+        ControlFlow::Continue(())
+    })?;
     Ok(plan)
 }
 

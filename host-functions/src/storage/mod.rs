@@ -19,6 +19,7 @@ mod state;
 mod transactions;
 pub mod trie_backend;
 pub mod trie_root;
+mod visits;
 
 pub use append::append_item;
 pub use backend::{
@@ -33,6 +34,7 @@ pub use proof_recorder::ProofRecorder;
 pub use state::{RemovalResult, StorageState};
 pub use transactions::TransactionError;
 pub use trie_backend::{NodeMemory, NodeStore, StorageProof, TrieBackend};
+pub use visits::VisitMeter;
 
 /// The trie layout used to compute a root.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -9,6 +9,7 @@ use super::changes::StorageChanges;
 use super::overlay::Overlay;
 use super::transactions::TransactionError;
 use super::trie_root::empty_trie_root;
+use super::visits::VisitMeter;
 use super::StateVersion;
 
 /// Outcome of a prefix removal (`clear_prefix`, `storage_kill`), as `MultiRemovalResults`.
@@ -31,6 +32,8 @@ pub struct RemovalResult {
 pub struct StorageState {
     backend: Arc<dyn Backend>,
     overlay: Overlay,
+    /// The backend keys prefix removals walk (see [`VisitMeter`]).
+    visits: VisitMeter,
 }
 
 impl std::fmt::Debug for StorageState {
@@ -56,6 +59,7 @@ impl StorageState {
         StorageState {
             backend,
             overlay: Overlay::new(),
+            visits: VisitMeter::default(),
         }
     }
 
@@ -177,19 +181,17 @@ impl StorageState {
         let mut to_delete = Vec::new();
         let mut loops = 0u32;
         let mut stopped_by_limit = false;
-        let overlay = &self.overlay;
-        self.backend
-            .for_keys_with_prefix(trie, prefix, &mut |key| {
-                if limit == Some(loops) {
-                    stopped_by_limit = true;
-                    return ControlFlow::Break(());
-                }
-                if overlay.storage(trie, key).is_none() {
-                    to_delete.push(key.to_vec());
-                }
-                loops = loops.saturating_add(1);
-                ControlFlow::Continue(())
-            })?;
+        self.visit_backend_keys(trie, prefix, &mut |overlay, key| {
+            if limit == Some(loops) {
+                stopped_by_limit = true;
+                return ControlFlow::Break(());
+            }
+            if overlay.storage(trie, key).is_none() {
+                to_delete.push(key.to_vec());
+            }
+            loops = loops.saturating_add(1);
+            ControlFlow::Continue(())
+        })?;
         let overlay_count = self.overlay.clear_prefix(trie, prefix);
         let backend = u32::try_from(to_delete.len()).unwrap_or(u32::MAX);
         for key in to_delete {
@@ -201,6 +203,39 @@ impl StorageState {
             unique: overlay_count.saturating_add(backend),
             loops,
         })
+    }
+
+    /// Walks the backend's keys of `trie` under `prefix` in order for a removal, giving `f`
+    /// the overlay and each key, metered by the visit meter ([`StorageState::set_visit_budget`]):
+    /// a walk that would pass the budget stops with an error and the meter exhausted.
+    pub fn visit_backend_keys(
+        &mut self,
+        trie: TrieId<'_>,
+        prefix: &[u8],
+        f: &mut dyn FnMut(&Overlay, &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), BackendError> {
+        let StorageState {
+            backend,
+            overlay,
+            visits,
+        } = self;
+        backend.for_keys_with_prefix(trie, prefix, &mut |key| {
+            visits.visit()?;
+            f(overlay, key)
+        })?;
+        visits.check()
+    }
+
+    /// Bounds the backend keys the next removals may walk (`None`: no bound) and resets the
+    /// count; the host sets it before each host call from the fuel the call has left.
+    pub fn set_visit_budget(&mut self, budget: Option<u64>) {
+        self.visits = VisitMeter::new(budget);
+    }
+
+    /// The backend keys removals walked since the budget was last set, and whether a walk
+    /// stopped at the budget.
+    pub fn visits(&self) -> VisitMeter {
+        self.visits
     }
 
     /// Deletes a whole default child trie (`Ext::kill_child_storage`).

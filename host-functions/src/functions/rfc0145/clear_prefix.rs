@@ -82,24 +82,21 @@ fn remove(
     let mut loops = 0u32;
     let mut stopped = false;
     let mut last: Option<Vec<u8>> = None;
-    let overlay = storage.overlay();
-    storage
-        .backend()
-        .for_keys_with_prefix(trie, prefix, &mut |key| {
-            if cursor.skips(key) {
-                return ControlFlow::Continue(());
-            }
-            if limit == Some(loops) {
-                stopped = true;
-                return ControlFlow::Break(());
-            }
-            if overlay.storage(trie, key).is_none() {
-                to_delete.push(key.to_vec());
-            }
-            last = Some(key.to_vec());
-            loops = loops.saturating_add(1);
-            ControlFlow::Continue(())
-        })?;
+    storage.visit_backend_keys(trie, prefix, &mut |overlay, key| {
+        if cursor.skips(key) {
+            return ControlFlow::Continue(());
+        }
+        if limit == Some(loops) {
+            stopped = true;
+            return ControlFlow::Break(());
+        }
+        if overlay.storage(trie, key).is_none() {
+            to_delete.push(key.to_vec());
+        }
+        last = Some(key.to_vec());
+        loops = loops.saturating_add(1);
+        ControlFlow::Continue(())
+    })?;
     // A limit of 0 visits no backend key: this clears the overlay under the prefix (and
     // applies the `:child_storage:` refusal, reported as "all removed, nothing counted").
     let overlay_only = storage.clear_prefix(trie, prefix, Some(0))?;
