@@ -140,22 +140,26 @@ fn version_inspect_and_upgrade_check_read_a_databases_code() {
     assert!(!empty.path().join("metadata").exists());
 }
 
+/// `import-blocks --state DB` of `entries` (Westend block-list entries), written to `file`.
+fn import_into(db: &Path, file: &Path, entries: &[serde_json::Value]) -> Out {
+    std::fs::write(file, serde_json::to_vec(entries).unwrap()).unwrap();
+    subexec(&[
+        "import-blocks",
+        "--state",
+        db.to_str().unwrap(),
+        "--blocks",
+        file.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn import_blocks_commits_to_a_database_and_a_refused_block_commits_nothing() {
     let (dir, db) = westend_db();
     let all = std::fs::read(westend().join("blocks-1-128.json")).unwrap();
     let list: Vec<serde_json::Value> = serde_json::from_slice(&all).unwrap();
     let blocks = parse_blocks(&all).unwrap();
-    let first = dir.path().join("first.json");
-    std::fs::write(&first, serde_json::to_vec(&list[..6]).unwrap()).unwrap();
-    let out = subexec(&[
-        "import-blocks",
-        "--state",
-        db.to_str().unwrap(),
-        "--blocks",
-        first.to_str().unwrap(),
-    ]);
-    ok(&out);
+    let file = dir.path().join("blocks.json");
+    ok(&import_into(&db, &file, &list[..6]));
     assert_eq!(root_of(&db), hex0x(&blocks[5].header.state_root));
 
     // The head records block 6 (the import of the chain spec recorded the genesis, which
@@ -164,15 +168,7 @@ fn import_blocks_commits_to_a_database_and_a_refused_block_commits_nothing() {
         (&list[..6], "its number does not follow the head #6"),
         (&list[7..8], "its number does not follow the head #6"),
     ] {
-        let again = dir.path().join("again.json");
-        std::fs::write(&again, serde_json::to_vec(list).unwrap()).unwrap();
-        let out = subexec(&[
-            "import-blocks",
-            "--state",
-            db.to_str().unwrap(),
-            "--blocks",
-            again.to_str().unwrap(),
-        ]);
+        let out = import_into(&db, &file, list);
         // Exit 2: a block that does not follow the head is bad input (README).
         assert_eq!(out.code, 2, "{}", out.stderr);
         assert!(out.stderr.contains(expected), "{}", out.stderr);
@@ -180,17 +176,9 @@ fn import_blocks_commits_to_a_database_and_a_refused_block_commits_nothing() {
     }
 
     // Blocks 7, 8 then block 8 again: the third is refused, so 7 and 8 are not committed.
-    let bad = dir.path().join("bad.json");
     let mut entries = list[6..8].to_vec();
     entries.push(list[7].clone());
-    std::fs::write(&bad, serde_json::to_vec(&entries).unwrap()).unwrap();
-    let out = subexec(&[
-        "import-blocks",
-        "--state",
-        db.to_str().unwrap(),
-        "--blocks",
-        bad.to_str().unwrap(),
-    ]);
+    let out = import_into(&db, &file, &entries);
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert_eq!(root_of(&db), hex0x(&blocks[5].header.state_root));
 
