@@ -230,15 +230,16 @@ pub fn invoke(
         .stats
         .bytes_out
         .saturating_add(traffic_after.1.saturating_sub(traffic_before.1));
+    let visits = state.storage.visits();
     let work = crate::cost::HostWork {
         bytes_in: traffic_after.0.saturating_sub(traffic_before.0),
         bytes_out: traffic_after.1.saturating_sub(traffic_before.1),
         root_entries: std::mem::take(&mut state.root_entries),
         root_key_bytes_squared: std::mem::take(&mut state.root_key_bytes_squared),
-        visited_keys: state.storage.visits().visited(),
+        visited_keys: visits.visited(),
     };
     state.pending_fuel = state.pending_fuel.saturating_add(work.fuel());
-    let outcome = match state.storage.visits().exhausted() {
+    let outcome = match visits.exhausted() {
         // The walk stopped at the budget: the removal did not happen, and the call is out of
         // fuel (one more key than the budget would have cost more than was left).
         true => Err(HostErrorCause::OutOfFuel {

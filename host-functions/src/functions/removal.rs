@@ -45,7 +45,7 @@ struct Plan {
     next: Option<Vec<u8>>,
 }
 
-/// Visits the backend (read-only).
+/// Visits the backend, changing nothing but the visit meter ([`StorageState::visit_backend_keys`]).
 fn plan(
     storage: &mut StorageState,
     trie: TrieId<'_>,
