@@ -13,6 +13,7 @@
 //! - [`conformance`]: the JSON conformance-vector format and its runner.
 //! - [`text`]: foreign text (panic messages, logs, names) made safe to print on one line.
 //! - [`limits`]: the default fuel budgets of every subcommand that runs guest code.
+//! - [`snapshot`]: try-runtime's state snapshot files (`subexec state import`).
 //! - [`diagnostics`]: heap maps and validator-budget emulation over an allocation trace
 //!   (`docs/MEMORY-DIAGNOSTICS.md`; the trace and the out-of-memory diagnosis themselves are
 //!   the executor's).
@@ -26,5 +27,6 @@ pub mod conformance;
 pub mod demo;
 pub mod diagnostics;
 pub mod limits;
+pub mod snapshot;
 pub mod text;
 pub mod upgrade;

@@ -51,6 +51,21 @@ pub enum StateDbError {
         /// The root asked for.
         root: [u8; 32],
     },
+    /// An import ([`crate::StateDb::import_expecting`]) built another root than the one its
+    /// source names; the head was not moved.
+    #[error(
+        "state database {path}: the imported pairs build root 0x{}, not the expected 0x{}",
+        hex::encode(built),
+        hex::encode(expected)
+    )]
+    RootMismatch {
+        /// The database directory.
+        path: String,
+        /// The root the source names.
+        expected: [u8; 32],
+        /// The root the pairs build.
+        built: [u8; 32],
+    },
     /// Reading the trie or computing a root failed (a missing node means a corrupt database).
     #[error("state database: {0}")]
     Trie(#[from] BackendError),

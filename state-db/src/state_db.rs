@@ -327,6 +327,47 @@ impl StateDb {
         version: StateVersion,
         progress: &mut dyn FnMut(u64),
     ) -> Result<[u8; 32], StateDbError> {
+        let root = self.write_tries(top, children, version, progress)?;
+        self.set_imported_head(root, version, None)?;
+        Ok(root)
+    }
+
+    /// As [`StateDb::import`], for a state whose root is known beforehand (a snapshot's): the
+    /// head moves to the new state, recording `block` as its block, only if its root is
+    /// `expected`.
+    ///
+    /// # Errors
+    /// [`StateDbError::RootMismatch`] if the pairs build another root (the head is then
+    /// unchanged), a database error otherwise.
+    pub fn import_expecting(
+        &mut self,
+        top: &StorageMap,
+        children: &BTreeMap<Vec<u8>, StorageMap>,
+        version: StateVersion,
+        expected: [u8; 32],
+        block: Option<BlockRef>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), StateDbError> {
+        let root = self.write_tries(top, children, version, progress)?;
+        if root != expected {
+            return Err(StateDbError::RootMismatch {
+                path: self.path.display().to_string(),
+                expected,
+                built: root,
+            });
+        }
+        self.set_imported_head(root, version, block)
+    }
+
+    /// Writes the tries of an import (see [`StateDb::import`]) and returns the main root; the
+    /// head is not touched.
+    fn write_tries(
+        &mut self,
+        top: &StorageMap,
+        children: &BTreeMap<Vec<u8>, StorageMap>,
+        version: StateVersion,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<[u8; 32], StateDbError> {
         let mut sink = BatchSink {
             store: self.store.clone(),
             batch: Vec::new(),
@@ -358,15 +399,25 @@ impl StateDb {
             return Err(db_error(&self.path, source));
         }
         progress(done);
+        Ok(root)
+    }
+
+    /// Moves the head to an imported state (one atomic write).
+    fn set_imported_head(
+        &mut self,
+        root: [u8; 32],
+        version: StateVersion,
+        block: Option<BlockRef>,
+    ) -> Result<(), StateDbError> {
         let head = Head {
             root,
             version,
             commits: self.head.commits.saturating_add(1),
-            block: None,
+            block,
         };
         self.write([(META, HEAD_KEY.to_vec(), Some(head.encode()))])?;
         self.head = head;
-        Ok(root)
+        Ok(())
     }
 }
 
