@@ -13,7 +13,10 @@
 //! directory. For each state:
 //!
 //! - `root/{keys}/{changes}`: the root of a call's 1, 100 or 10 000 pending changes (half
-//!   overwrites of existing keys, half new keys) over the committed state;
+//!   overwrites of existing keys, half new keys) over the committed state, the node cache
+//!   filled by the bench's own work only (a freshly opened database);
+//! - `root_warm/{keys}/{changes}`: the same after `StateDb::warm_node_cache` (the upper levels
+//!   in the cache, as a node that has been running has them);
 //! - `core_version/{keys}`: node-template's `Core_version` on a fresh `StorageState` over the
 //!   database (runtime compiled once, outside the timing);
 //! - `westend_blocks/{keys}`: Westend's 128 real blocks replayed and committed on the state
@@ -50,6 +53,22 @@ fn bench(c: &mut Criterion) {
         for changes in [1usize, 100, 10_000] {
             let mut rng = Rng(0xC0FFEE ^ changes as u64);
             group.bench_function(format!("root/{}/{changes}", state.keys), |b| {
+                b.iter_batched(
+                    || state.storage_with_changes(changes, &mut rng),
+                    |mut storage| storage.storage_root(StateVersion::V1).expect("root"),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+    }
+    // The same with the cache a long-running node has: the upper levels read at once
+    // (`StateDb::warm_node_cache`, as much as the cache's hot half holds).
+    for state in &states {
+        let warm = state.db.warm_node_cache().expect("warm the node cache");
+        eprintln!("large_state: {} keys: cache warmed: {warm:?}", state.keys);
+        for changes in [1usize, 100, 10_000] {
+            let mut rng = Rng(0xC0FFEE ^ changes as u64);
+            group.bench_function(format!("root_warm/{}/{changes}", state.keys), |b| {
                 b.iter_batched(
                     || state.storage_with_changes(changes, &mut rng),
                     |mut storage| storage.storage_root(StateVersion::V1).expect("root"),

@@ -154,6 +154,12 @@ impl NodeCache {
         Some(copy)
     }
 
+    /// Whether a warm-up (`crate::warm`) may read more: the hot generation is below 90 % of its
+    /// budget, so the nodes it read are not rotated out by the next ones.
+    pub(crate) fn has_room(&self) -> bool {
+        self.generation_bytes > 0 && self.lock().hot_bytes < self.generation_bytes / 10 * 9
+    }
+
     /// Hits, misses and the bytes held now.
     pub(crate) fn stats(&self) -> NodeCacheStats {
         NodeCacheStats {

@@ -24,6 +24,7 @@
 //!   [`StateDb::open_with_node_cache`]): the upper trie levels, on every path, are read from
 //!   memory, so a root costs the changes times the depth in hashing, not in database reads.
 //!   Nodes are content-addressed, so the cache is never stale and cannot change a result.
+//!   [`StateDb::warm_node_cache`] fills it with the upper levels at once (`warm`).
 //!
 //! # Why parity-db
 //! It is the database Polkadot nodes use for state, it is pure Rust apart from its LZ4/Snappy
@@ -43,9 +44,11 @@ mod panic_free;
 mod staged;
 mod state_db;
 mod store;
+mod warm;
 
 pub use cache::{NodeCacheStats, DEFAULT_NODE_CACHE_BYTES};
 pub use error::StateDbError;
 pub use staged::{Staged, StagedStore};
 pub use state_db::{BlockRef, Head, StateDb};
 pub use store::DbStore;
+pub use warm::WarmUp;

@@ -16,6 +16,7 @@ use crate::cache::{NodeCache, NodeCacheStats, DEFAULT_NODE_CACHE_BYTES};
 use crate::error::StateDbError;
 use crate::staged::Staged;
 use crate::store::{DbStore, META, NODES};
+use crate::warm::WarmUp;
 
 /// The key of the head record in the meta column.
 const HEAD_KEY: &[u8] = b"head";
@@ -167,6 +168,16 @@ impl StateDb {
     /// reads) and the bytes it holds.
     pub fn node_cache_stats(&self) -> NodeCacheStats {
         self.store.cache.stats()
+    }
+
+    /// Reads the upper levels of the head's main trie, breadth-first, into the node cache
+    /// while it has room (see `warm`): the cache a long-running node has, at once. Changes no
+    /// result, only how often later work reads the database.
+    ///
+    /// # Errors
+    /// A database error, or a missing node (a damaged database).
+    pub fn warm_node_cache(&self) -> Result<WarmUp, StateDbError> {
+        crate::warm::warm(&self.store, &self.store.cache, self.head.root)
     }
 
     /// The main root of the last committed state.

@@ -95,3 +95,73 @@ fn the_node_cache_never_changes_a_root_or_a_read() {
         assert!(reads.windows(2).all(|w| w[0] == w[1]));
     }
 }
+
+/// Pairs whose trie has several levels: 4 000 random-looking 32-byte keys, values stored in
+/// their leaves (at most 32 bytes: no hashed-value nodes, which a warm-up does not read).
+fn many_pairs() -> StorageChanges {
+    let mut changes = StorageChanges::default();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..4_000u32 {
+        let mut key = Vec::with_capacity(32);
+        for _ in 0..4 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            key.extend_from_slice(&x.to_le_bytes());
+        }
+        changes
+            .main
+            .insert(key, Some(vec![i as u8; 1 + i as usize % 32]));
+    }
+    changes
+}
+
+#[test]
+fn a_warmed_cache_answers_every_path_and_a_small_one_stops_before_it_rotates() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = many_pairs();
+    {
+        let mut db = StateDb::open(dir.path()).unwrap();
+        db.commit(&pairs, StateVersion::V1).unwrap();
+    }
+    // Reopened with room for the whole trie: every node is read once, level by level, and
+    // every later read hits.
+    let db = StateDb::open(dir.path()).unwrap();
+    let warm = db.warm_node_cache().unwrap();
+    assert!(!warm.cache_full, "{warm:?}");
+    assert!(warm.full_levels >= 3, "{warm:?}");
+    let after_warm = db.node_cache_stats();
+    assert_eq!(after_warm.misses, warm.nodes, "each node read once");
+    let backend = db.backend();
+    for (key, value) in &pairs.main {
+        assert_eq!(
+            backend.storage(TrieId::Main, key).unwrap().as_deref(),
+            value.as_deref()
+        );
+    }
+    let after_reads = db.node_cache_stats();
+    assert_eq!(after_reads.misses, after_warm.misses, "no read missed");
+    assert!(after_reads.hits > 4_000);
+    // Warming again reads from the cache only.
+    assert_eq!(db.warm_node_cache().unwrap(), warm);
+    assert_eq!(db.node_cache_stats().misses, after_warm.misses);
+    drop((backend, db));
+
+    // A cache of 16 KiB: the warm-up stops with the cache full, within its budget, and the
+    // top levels it loaded stay (warming again reads nothing new).
+    let db = StateDb::open_with_node_cache(dir.path(), 16 << 10).unwrap();
+    let warm = db.warm_node_cache().unwrap();
+    assert!(warm.cache_full, "{warm:?}");
+    assert!(warm.nodes < after_warm.misses, "{warm:?}");
+    let stats = db.node_cache_stats();
+    assert!(stats.bytes <= 16 << 10, "{stats:?}");
+    assert!(warm.full_levels >= 1);
+    let misses = stats.misses;
+    assert!(db.warm_node_cache().unwrap().cache_full);
+    assert_eq!(db.node_cache_stats().misses, misses, "nothing more read");
+    // Without a cache there is nothing to warm.
+    drop(db);
+    let db = StateDb::open_with_node_cache(dir.path(), 0).unwrap();
+    let warm = db.warm_node_cache().unwrap();
+    assert_eq!((warm.nodes, warm.cache_full), (0, true));
+}
