@@ -29,7 +29,10 @@
 //! # Bounds
 //! The file is decoded as a stream (SCALE lengths are never trusted for allocation), every
 //! node is held once (duplicates under other prefixes are dropped), and the file is at most
-//! [`MAX_SNAPSHOT_FILE_BYTES`]; `docs/LIMITS.md`.
+//! [`MAX_SNAPSHOT_FILE_BYTES`]. The state the nodes unfold into is bounded too
+//! ([`Snapshot::max_state_bytes`]): a trie is a DAG of hashes, so a few nodes that reference
+//! one child sixteen times, level after level, describe 16^depth pairs; such a snapshot is
+//! refused once its pairs pass the bound, not walked. `docs/LIMITS.md`.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -46,6 +49,18 @@ use subexec_executor::storage::{
 /// The largest snapshot file: 8 GiB. A snapshot is held in memory once as trie nodes and once
 /// as key-value pairs while it is imported.
 pub const MAX_SNAPSHOT_FILE_BYTES: u64 = 8 << 30;
+
+/// The most key and value bytes a snapshot's state may hold: 4 GiB (see
+/// [`Snapshot::max_state_bytes`]).
+pub const MAX_SNAPSHOT_STATE_BYTES: u64 = 4 << 30;
+
+/// How many times its distinct trie nodes' bytes a snapshot's state may hold, plus
+/// [`STATE_BYTES_SLACK`]. A real state's pairs take about as many bytes as its nodes (each
+/// pair is in one leaf, its key spread over the path); far more means shared subtrees.
+pub const STATE_BYTES_PER_NODE_BYTE: u64 = 32;
+
+/// What a snapshot's state may hold beyond [`STATE_BYTES_PER_NODE_BYTE`] times its nodes.
+pub const STATE_BYTES_SLACK: u64 = 16 << 20;
 
 /// The snapshot versions [`read`] knows.
 pub const SNAPSHOT_VERSIONS: [u16; 2] = [3, 4];
@@ -89,6 +104,12 @@ pub enum SnapshotError {
         /// Blake2-256 of the node.
         actual: [u8; 32],
     },
+    /// The pairs pass [`Snapshot::max_state_bytes`]: subtrees shared many times over.
+    #[error("the snapshot's trie unfolds into more than {limit} bytes of keys and values")]
+    StateTooLarge {
+        /// The bound.
+        limit: u64,
+    },
     /// Bytes after the last field.
     #[error("bytes follow the snapshot's last field")]
     Trailing,
@@ -112,6 +133,8 @@ pub struct Snapshot {
     pub header: Option<Header>,
     /// Positive-count `raw_storage` entries.
     pub entries: u64,
+    /// Bytes of the distinct nodes.
+    pub node_bytes: u64,
     nodes: StorageProof,
 }
 
@@ -177,6 +200,7 @@ pub fn read(reader: impl Read) -> Result<Snapshot, SnapshotError> {
     let Compact(count) = decode::<Compact<u32>, _>(&mut input, "raw storage length")?;
     let mut nodes: BTreeMap<[u8; 32], Vec<u8>> = BTreeMap::new();
     let mut entries = 0u64;
+    let mut node_bytes = 0u64;
     for index in 0..u64::from(count) {
         let key: Vec<u8> = decode(&mut input, "raw storage key")?;
         let node: Vec<u8> = decode(&mut input, "raw storage node")?;
@@ -201,7 +225,10 @@ pub fn read(reader: impl Read) -> Result<Snapshot, SnapshotError> {
                 actual,
             });
         }
-        nodes.entry(actual).or_insert(node);
+        if let std::collections::btree_map::Entry::Vacant(slot) = nodes.entry(actual) {
+            node_bytes += node.len() as u64;
+            slot.insert(node);
+        }
     }
     let storage_root: [u8; 32] = decode(&mut input, "storage root")?;
     let header = match snapshot_version {
@@ -217,6 +244,7 @@ pub fn read(reader: impl Read) -> Result<Snapshot, SnapshotError> {
         storage_root,
         header,
         entries,
+        node_bytes,
         nodes: StorageProof::new(nodes.into_values()),
     })
 }
@@ -230,37 +258,89 @@ impl Snapshot {
             .filter(|h| h.state_root == self.storage_root)
     }
 
+    /// The most key and value bytes [`Snapshot::into_state`] produces:
+    /// [`STATE_BYTES_PER_NODE_BYTE`] × the nodes' bytes + [`STATE_BYTES_SLACK`], at most
+    /// [`MAX_SNAPSHOT_STATE_BYTES`].
+    pub fn max_state_bytes(&self) -> u64 {
+        self.node_bytes
+            .saturating_mul(STATE_BYTES_PER_NODE_BYTE)
+            .saturating_add(STATE_BYTES_SLACK)
+            .min(MAX_SNAPSHOT_STATE_BYTES)
+    }
+
     /// The snapshot's state as key-value pairs: the main trie under `storage_root` and every
     /// default child trie it names, walked in key order.
     ///
     /// # Errors
-    /// [`SnapshotError::Trie`] if a node the walk needs is missing or malformed.
+    /// [`SnapshotError::Trie`] if a node the walk needs is missing or malformed,
+    /// [`SnapshotError::StateTooLarge`] past [`Snapshot::max_state_bytes`].
     pub fn into_state(self) -> Result<GenesisStorage, SnapshotError> {
+        let limit = self.max_state_bytes();
         let backend = TrieBackend::from_proof(self.storage_root, self.nodes);
-        let trie_error = |e: &dyn std::fmt::Display| SnapshotError::Trie(e.to_string());
+        let mut budget = Budget { left: limit, limit };
         let mut state = GenesisStorage::default();
         let mut children = Vec::new();
-        backend
-            .for_each_pair(TrieId::Main, &mut |key, value| {
-                match key.strip_prefix(DEFAULT_CHILD_STORAGE_PREFIX) {
-                    Some(child) => children.push(child.to_vec()),
-                    None => {
-                        state.top.insert(key.to_vec(), value.to_vec());
-                    }
+        walk(
+            &backend,
+            TrieId::Main,
+            &mut budget,
+            &mut |key, value| match key.strip_prefix(DEFAULT_CHILD_STORAGE_PREFIX) {
+                Some(child) => children.push(child.to_vec()),
+                None => {
+                    state.top.insert(key.to_vec(), value.to_vec());
                 }
-                ControlFlow::Continue(())
-            })
-            .map_err(|e| trie_error(&e))?;
+            },
+        )?;
         for child in children {
             let mut pairs = StorageMap::new();
-            backend
-                .for_each_pair(TrieId::DefaultChild(&child), &mut |key, value| {
+            walk(
+                &backend,
+                TrieId::DefaultChild(&child),
+                &mut budget,
+                &mut |key, value| {
                     pairs.insert(key.to_vec(), value.to_vec());
-                    ControlFlow::Continue(())
-                })
-                .map_err(|e| trie_error(&e))?;
+                },
+            )?;
             state.children_default.insert(child, pairs);
         }
         Ok(state)
     }
+}
+
+/// Key and value bytes a walk may still produce.
+struct Budget {
+    left: u64,
+    limit: u64,
+}
+
+/// Visits every pair of `trie`, charging `budget` for each before `visit` sees it.
+fn walk(
+    backend: &dyn Backend,
+    trie: TrieId<'_>,
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(&[u8], &[u8]),
+) -> Result<(), SnapshotError> {
+    let mut exceeded = false;
+    backend
+        .for_each_pair(trie, &mut |key, value| {
+            let cost = (key.len() + value.len()) as u64;
+            match budget.left.checked_sub(cost) {
+                Some(left) => {
+                    budget.left = left;
+                    visit(key, value);
+                    ControlFlow::Continue(())
+                }
+                None => {
+                    exceeded = true;
+                    ControlFlow::Break(())
+                }
+            }
+        })
+        .map_err(|e| SnapshotError::Trie(e.to_string()))?;
+    if exceeded {
+        return Err(SnapshotError::StateTooLarge {
+            limit: budget.limit,
+        });
+    }
+    Ok(())
 }

@@ -192,6 +192,29 @@ fn child_tries_and_both_state_versions_import_with_sp_state_machines_roots() {
     }
 }
 
+/// A version-4 snapshot of hand-encoded nodes (Substrate's node codec): a leaf with a 40-byte
+/// value under ten levels of branches whose sixteen children are all the level below.
+fn unfolding_snapshot() -> Vec<u8> {
+    let hash = subexec_executor::blake2_256;
+    // Leaf, no partial key (header 0b01 + 0 nibbles), value of 40 bytes (compact 40 = 0xa0).
+    let mut node = [&[0x40, 0xa0][..], &[7; 40]].concat();
+    let mut raw: Raw = Vec::new();
+    for _ in 0..10 {
+        let child = hash(&node);
+        raw.push((child.to_vec(), (node, 1)));
+        // Branch without value or partial key (0b10 + 0 nibbles), all sixteen children, each a
+        // 32-byte hash (compact 32 = 0x80).
+        node = vec![0x80, 0xff, 0xff];
+        for _ in 0..16 {
+            node.push(0x80);
+            node.extend_from_slice(&child);
+        }
+    }
+    let root = hash(&node);
+    raw.push((root.to_vec(), (node, 1)));
+    encode_snapshot(StateVersion::V0, &raw, root, &genesis_header(root))
+}
+
 /// Runs `state import` of `bytes` into a database holding the synthetic state, expecting exit
 /// 2 with `message`; the database's root must not move.
 fn refused(bytes: &[u8], message: &str) {
@@ -267,6 +290,13 @@ fn a_bad_snapshot_is_refused_with_what_is_wrong_and_changes_nothing() {
     refused(
         &encode_snapshot(StateVersion::V1, &missing, root, &header),
         "the snapshot's trie is incomplete or malformed",
+    );
+
+    // A trie whose nodes reference one child sixteen times, ten levels deep: 16^10 pairs from
+    // 11 nodes (a DAG of hashes). Refused once its pairs pass the bound, not walked.
+    refused(
+        &unfolding_snapshot(),
+        "the snapshot's trie unfolds into more than",
     );
 
     // The state version the snapshot claims does not build its root: V0 stores the values
