@@ -25,7 +25,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
 use subexec_benches::large_state::{self, LargeState, Rng};
 use subexec_executor::storage::StateVersion;
 use subexec_executor::Executor;
@@ -40,6 +43,20 @@ fn states(genesis_dir: &std::path::Path) -> Vec<LargeState> {
     states
 }
 
+/// `{name}/{keys}/{changes}`: the root of 1, 100 or 10 000 pending changes over `state`.
+fn bench_roots(group: &mut BenchmarkGroup<'_, WallTime>, state: &LargeState, name: &str) {
+    for changes in [1usize, 100, 10_000] {
+        let mut rng = Rng(0xC0FFEE ^ changes as u64);
+        group.bench_function(format!("{name}/{}/{changes}", state.keys), |b| {
+            b.iter_batched(
+                || state.storage_with_changes(changes, &mut rng),
+                |mut storage| storage.storage_root(StateVersion::V1).expect("root"),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let genesis_dir = std::env::temp_dir().join(format!("subexec-genesis-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&genesis_dir);
@@ -50,32 +67,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("large_state");
     group.sample_size(20);
     for state in &states {
-        for changes in [1usize, 100, 10_000] {
-            let mut rng = Rng(0xC0FFEE ^ changes as u64);
-            group.bench_function(format!("root/{}/{changes}", state.keys), |b| {
-                b.iter_batched(
-                    || state.storage_with_changes(changes, &mut rng),
-                    |mut storage| storage.storage_root(StateVersion::V1).expect("root"),
-                    BatchSize::PerIteration,
-                )
-            });
-        }
+        bench_roots(&mut group, state, "root");
     }
     // The same with the cache a long-running node has: the upper levels read at once
     // (`StateDb::warm_node_cache`, as much as the cache's hot half holds).
     for state in &states {
         let warm = state.db.warm_node_cache().expect("warm the node cache");
         eprintln!("large_state: {} keys: cache warmed: {warm:?}", state.keys);
-        for changes in [1usize, 100, 10_000] {
-            let mut rng = Rng(0xC0FFEE ^ changes as u64);
-            group.bench_function(format!("root_warm/{}/{changes}", state.keys), |b| {
-                b.iter_batched(
-                    || state.storage_with_changes(changes, &mut rng),
-                    |mut storage| storage.storage_root(StateVersion::V1).expect("root"),
-                    BatchSize::PerIteration,
-                )
-            });
-        }
+        bench_roots(&mut group, state, "root_warm");
     }
     for state in &states {
         let runtime = state.node_template_runtime(&executor);

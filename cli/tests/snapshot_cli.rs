@@ -10,7 +10,7 @@ mod cli_common;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use cli_common::{subexec, Out};
+use cli_common::{hex0x, ok, root_of, subexec, westend, Out};
 use parity_scale_codec::{Compact, Encode};
 use sp_core::storage::{ChildInfo, StateVersion, Storage, StorageChild};
 use sp_core::Blake2Hasher;
@@ -20,23 +20,6 @@ use subexec_executor::block::{genesis_header, Header};
 use subexec_executor::storage::chain_spec::GenesisStorage;
 
 type Raw = Vec<(Vec<u8>, (Vec<u8>, i32))>;
-
-fn westend() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/third-party/westend")
-}
-
-fn ok(out: &Out) -> &str {
-    assert_eq!(
-        out.code, 0,
-        "stdout: {}\nstderr: {}",
-        out.stdout, out.stderr
-    );
-    &out.stdout
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
-}
 
 /// sp-state-machine's trie of `state` with layout `version`, drained as a snapshot's
 /// `raw_storage`, and its root.
@@ -81,17 +64,6 @@ fn import(snapshot: &Path, db: &Path) -> Out {
         "--state",
         db.to_str().unwrap(),
     ])
-}
-
-fn root_of(db: &Path) -> String {
-    ok(&subexec(&[
-        "state",
-        "root",
-        "--state",
-        db.to_str().unwrap(),
-    ]))
-    .trim()
-    .to_string()
 }
 
 fn export(db: &Path, out: &Path) -> GenesisStorage {

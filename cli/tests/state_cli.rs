@@ -12,41 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use cli_common::{subexec, temp, Out};
+use cli_common::{hex0x, ok, root_of, subexec, temp, westend, Out};
 use parity_scale_codec::{Compact, Decode, Encode};
 use subexec_executor::block::json::parse_blocks;
 use subexec_executor::block::Importer;
 use subexec_executor::storage::chain_spec::GenesisStorage;
 use subexec_executor::Executor;
 use subexec_runtime_blobs::api::{entries, HostCall, StorageParams};
-
-fn westend() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/third-party/westend")
-}
-
-fn ok(out: &Out) -> &str {
-    assert_eq!(
-        out.code, 0,
-        "stdout: {}\nstderr: {}",
-        out.stdout, out.stderr
-    );
-    &out.stdout
-}
-
-fn root_of(db: &Path) -> String {
-    ok(&subexec(&[
-        "state",
-        "root",
-        "--state",
-        db.to_str().unwrap(),
-    ]))
-    .trim()
-    .to_string()
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
-}
 
 /// The Westend genesis imported into a fresh database in a temporary directory.
 fn westend_db() -> (tempfile::TempDir, PathBuf) {

@@ -56,3 +56,35 @@ pub fn temp(name: &str) -> TempPath {
         _dir: dir,
     }
 }
+
+/// The Westend data in the repository's conformance copy.
+pub fn westend() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/third-party/westend")
+}
+
+/// The stdout of a run that must have exited 0 (else both streams in the panic).
+pub fn ok(out: &Out) -> &str {
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    &out.stdout
+}
+
+/// `subexec state root --state DB`, trimmed.
+pub fn root_of(db: &Path) -> String {
+    ok(&subexec(&[
+        "state",
+        "root",
+        "--state",
+        db.to_str().unwrap(),
+    ]))
+    .trim()
+    .to_string()
+}
+
+/// `0x` and lower-case hex.
+pub fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
