@@ -24,7 +24,7 @@ SECONDS_PER_TARGET="${1:-30}"
 shift || true
 TARGETS=("$@")
 if [ "${#TARGETS[@]}" -eq 0 ]; then
-    TARGETS=(allocator_differential executor_modules host_api blob_loading block_import crypto_offchain state_db)
+    TARGETS=(allocator_differential executor_modules host_api blob_loading block_import crypto_offchain snapshot state_db)
 fi
 CARGO_FUZZ_VERSION=0.13.2
 RSS_LIMIT_MB=2048

@@ -12,6 +12,7 @@
 //! | `blob_loading` | [`blob_input`] | `Executor::load` + `version()` on hostile blobs |
 //! | `block_import` | [`block_import`] | mutated real Westend blocks on the real Westend state: typed errors, a refused block changes nothing, deterministic |
 //! | `crypto_offchain` | [`crypto_offchain`] | signature, keystore and offchain host functions with a keystore and offchain context; verification equals `sp-core`'s |
+//! | `snapshot` | [`snapshot`] | try-runtime snapshot files, raw and well-formed with faults and shared subtrees: typed one-line errors, the state bound, deterministic |
 //! | `state_db` | [`state_db`] | operation sequences on the state database equal the in-memory backend; reopen and torn-write copies come back at a committed head |
 //!
 //! A failed property panics (libFuzzer reports a crash); every other outcome, including every
@@ -33,4 +34,5 @@ pub mod host_script;
 pub mod outcome;
 pub mod raw_host_calls;
 pub mod smith;
+pub mod snapshot;
 pub mod state_db;

@@ -251,6 +251,16 @@ fn crypto_offchain_inputs_replay() {
 }
 
 #[test]
+fn snapshot_inputs_replay() {
+    let inputs = inputs("snapshot");
+    assert!(!inputs.is_empty());
+    for (path, data) in inputs {
+        eprintln!("{}", path.display());
+        subexec_fuzz::snapshot::run(&data);
+    }
+}
+
+#[test]
 fn state_db_inputs_replay() {
     let inputs = inputs("state_db");
     assert!(!inputs.is_empty());
