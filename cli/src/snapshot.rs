@@ -50,17 +50,26 @@ use subexec_executor::storage::{
 /// as key-value pairs while it is imported.
 pub const MAX_SNAPSHOT_FILE_BYTES: u64 = 8 << 30;
 
-/// The most key and value bytes a snapshot's state may hold: 4 GiB (see
-/// [`Snapshot::max_state_bytes`]).
-pub const MAX_SNAPSHOT_STATE_BYTES: u64 = 4 << 30;
+/// The most bytes of state a snapshot may unfold into, each pair counted with
+/// [`PAIR_OVERHEAD_BYTES`]: 8 GiB (see [`Snapshot::max_state_bytes`]).
+pub const MAX_SNAPSHOT_STATE_BYTES: u64 = 8 << 30;
 
 /// How many times its distinct trie nodes' bytes a snapshot's state may hold, plus
-/// [`STATE_BYTES_SLACK`]. A real state's pairs take about as many bytes as its nodes (each
-/// pair is in one leaf, its key spread over the path); far more means shared subtrees.
+/// [`STATE_BYTES_SLACK`]. Each pair of a trie that is a tree is in a leaf of its own, its key
+/// spread over the path: a real state's pairs, overhead included, take a few times its nodes'
+/// bytes, and the densest tree (every 2-byte key with a 1-byte value: branches of 16 inline
+/// leaves) about 21 times; far more means shared subtrees.
 pub const STATE_BYTES_PER_NODE_BYTE: u64 = 32;
 
 /// What a snapshot's state may hold beyond [`STATE_BYTES_PER_NODE_BYTE`] times its nodes.
 pub const STATE_BYTES_SLACK: u64 = 16 << 20;
+
+/// What the state bound charges for each pair beyond its key and value bytes: about what the
+/// pair costs in memory once unfolded (a `BTreeMap` entry of two `Vec` headers in a node kept
+/// about two-thirds full, and two heap allocations). Counting bytes alone let 16 MiB of tiny
+/// pairs (a shared-subtree DAG of 434 bytes unfolds into millions of 3-byte keys) take 670 MB
+/// and seconds before the bound refused them (fuzzing finding 9, `docs/FUZZING.md`).
+pub const PAIR_OVERHEAD_BYTES: u64 = 128;
 
 /// The snapshot versions [`read`] knows.
 pub const SNAPSHOT_VERSIONS: [u16; 2] = [3, 4];
@@ -105,7 +114,10 @@ pub enum SnapshotError {
         actual: [u8; 32],
     },
     /// The pairs pass [`Snapshot::max_state_bytes`]: subtrees shared many times over.
-    #[error("the snapshot's trie unfolds into more than {limit} bytes of keys and values")]
+    #[error(
+        "the snapshot's trie unfolds into more than {limit} bytes of state (keys and values, \
+         and {PAIR_OVERHEAD_BYTES} per pair)"
+    )]
     StateTooLarge {
         /// The bound.
         limit: u64,
@@ -258,9 +270,9 @@ impl Snapshot {
             .filter(|h| h.state_root == self.storage_root)
     }
 
-    /// The most key and value bytes [`Snapshot::into_state`] produces:
-    /// [`STATE_BYTES_PER_NODE_BYTE`] × the nodes' bytes + [`STATE_BYTES_SLACK`], at most
-    /// [`MAX_SNAPSHOT_STATE_BYTES`].
+    /// The most bytes of state [`Snapshot::into_state`] produces, each pair counted as its key
+    /// and value bytes plus [`PAIR_OVERHEAD_BYTES`]: [`STATE_BYTES_PER_NODE_BYTE`] × the nodes'
+    /// bytes + [`STATE_BYTES_SLACK`], at most [`MAX_SNAPSHOT_STATE_BYTES`].
     pub fn max_state_bytes(&self) -> u64 {
         self.node_bytes
             .saturating_mul(STATE_BYTES_PER_NODE_BYTE)
@@ -307,7 +319,7 @@ impl Snapshot {
     }
 }
 
-/// Key and value bytes a walk may still produce.
+/// Bytes of state (keys, values and [`PAIR_OVERHEAD_BYTES`] per pair) a walk may still produce.
 struct Budget {
     left: u64,
     limit: u64,
@@ -323,7 +335,7 @@ fn walk(
     let mut exceeded = false;
     backend
         .for_each_pair(trie, &mut |key, value| {
-            let cost = (key.len() + value.len()) as u64;
+            let cost = (key.len() + value.len()) as u64 + PAIR_OVERHEAD_BYTES;
             match budget.left.checked_sub(cost) {
                 Some(left) => {
                     budget.left = left;

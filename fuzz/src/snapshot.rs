@@ -295,10 +295,13 @@ impl SnapshotFacts {
     }
 }
 
-/// Key and value bytes of a state, child tries included.
+/// Bytes of a state as the state bound counts them (keys, values and
+/// [`snapshot::PAIR_OVERHEAD_BYTES`] per pair), child tries included.
 pub fn state_bytes(state: &GenesisStorage) -> u64 {
     let pairs = |map: &subexec_host_functions::storage::StorageMap| -> u64 {
-        map.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum()
+        map.iter()
+            .map(|(k, v)| (k.len() + v.len()) as u64 + snapshot::PAIR_OVERHEAD_BYTES)
+            .sum()
     };
     pairs(&state.top) + state.children_default.values().map(pairs).sum::<u64>()
 }
