@@ -319,6 +319,15 @@ impl Snapshot {
     }
 }
 
+/// The most bytes of a trie error's text kept: the backend's errors name keys, in hex, of any
+/// length the snapshot chooses (fuzzing finding 10, `docs/FUZZING.md`).
+pub const MAX_TRIE_REASON_BYTES: usize = 400;
+
+/// A trie error's text on one line, cut at [`MAX_TRIE_REASON_BYTES`].
+fn trie_reason(text: &str) -> String {
+    crate::text::one_line_within(text, MAX_TRIE_REASON_BYTES).into_owned()
+}
+
 /// Bytes of state (keys, values and [`PAIR_OVERHEAD_BYTES`] per pair) a walk may still produce.
 struct Budget {
     left: u64,
@@ -348,7 +357,7 @@ fn walk(
                 }
             }
         })
-        .map_err(|e| SnapshotError::Trie(e.to_string()))?;
+        .map_err(|e| SnapshotError::Trie(trie_reason(&e.to_string())))?;
     if exceeded {
         return Err(SnapshotError::StateTooLarge {
             limit: budget.limit,

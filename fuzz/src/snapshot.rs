@@ -311,8 +311,9 @@ fn checked_text(error: &SnapshotError) -> String {
     let text = error.to_string();
     assert!(
         text.chars().count() <= MAX_ERROR_CHARS,
-        "an error of {} characters",
-        text.chars().count()
+        "an error of {} characters: {:?}…",
+        text.chars().count(),
+        text.chars().take(300).collect::<String>()
     );
     assert!(
         !text.chars().any(char::is_control),
