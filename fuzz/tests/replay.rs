@@ -27,44 +27,34 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     inputs
 }
 
-#[test]
-fn allocator_differential_inputs_replay() {
-    let inputs = inputs("allocator_differential");
+/// Runs `target`'s code on each of its committed inputs (there must be some), naming each.
+fn replay(target: &str, run: impl Fn(&[u8])) {
+    let inputs = inputs(target);
     assert!(!inputs.is_empty());
     for (path, data) in inputs {
         eprintln!("{}", path.display());
-        allocator_diff::run_bytes(&data);
+        run(&data);
     }
+}
+
+#[test]
+fn allocator_differential_inputs_replay() {
+    replay("allocator_differential", allocator_diff::run_bytes);
 }
 
 #[test]
 fn executor_modules_inputs_replay() {
-    let inputs = inputs("executor_modules");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        smith::run(&data);
-    }
+    replay("executor_modules", smith::run);
 }
 
 #[test]
 fn host_api_inputs_replay() {
-    let inputs = inputs("host_api");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        host_api::run(&data);
-    }
+    replay("host_api", host_api::run);
 }
 
 #[test]
 fn blob_loading_inputs_replay() {
-    let inputs = inputs("blob_loading");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        blob_input::run(&data);
-    }
+    replay("blob_loading", blob_input::run);
 }
 
 /// The wasm-smith configuration yields modules the executor accepts in both modes (imports
@@ -232,42 +222,22 @@ fn hostile_modules_fail_with_typed_errors() {
 
 #[test]
 fn block_import_inputs_replay() {
-    let inputs = inputs("block_import");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        subexec_fuzz::block_import::run(&data);
-    }
+    replay("block_import", subexec_fuzz::block_import::run);
 }
 
 #[test]
 fn crypto_offchain_inputs_replay() {
-    let inputs = inputs("crypto_offchain");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        subexec_fuzz::crypto_offchain::run(&data);
-    }
+    replay("crypto_offchain", subexec_fuzz::crypto_offchain::run);
 }
 
 #[test]
 fn snapshot_inputs_replay() {
-    let inputs = inputs("snapshot");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        subexec_fuzz::snapshot::run(&data);
-    }
+    replay("snapshot", subexec_fuzz::snapshot::run);
 }
 
 #[test]
 fn state_db_inputs_replay() {
-    let inputs = inputs("state_db");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        subexec_fuzz::state_db::run(&data);
-    }
+    replay("state_db", subexec_fuzz::state_db::run);
 }
 
 /// The committed `state_db` seeds reach every kind of step, crashes with and without damage
